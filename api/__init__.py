@@ -1,0 +1,1 @@
+"""The parkgis web service (FastAPI): thin routes over the parkgis library."""

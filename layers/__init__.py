@@ -1,0 +1,1 @@
+"""The layer catalogue: one declarative TOML file per GIS layer (data only)."""

@@ -1,0 +1,89 @@
+"""``parkgis db``: the private cluster and the schema."""
+
+from __future__ import annotations
+
+import typer
+
+from parkgis import localdb
+from parkgis.config import get_settings
+
+app = typer.Typer(help="Database: private cluster, migrations, reset.", no_args_is_help=True)
+
+
+@app.command()
+def up() -> None:
+    """Start the private PostgreSQL/PostGIS cluster (initialise it the first time)."""
+    for line in localdb.up(get_settings()):
+        typer.echo(line)
+
+
+@app.command()
+def down() -> None:
+    """Stop the private cluster."""
+    for line in localdb.down(get_settings()):
+        typer.echo(line)
+
+
+@app.command()
+def status() -> None:
+    """Say where the database is, whether it runs, and its schema revision."""
+    from sqlalchemy.exc import OperationalError
+
+    from parkgis import db
+
+    settings = get_settings()
+    typer.echo(localdb.status(settings))
+    try:
+        engine = db.make_engine()
+        with engine.connect() as conn:
+            revision = db.current_revision(conn)
+        engine.dispose()
+    except (OperationalError, FileNotFoundError):
+        typer.echo("database: not reachable")
+        raise typer.Exit(1) from None
+    head = db.head_revision()
+    state = "current" if revision == head else f"behind (head {head}; run: parkgis db migrate)"
+    typer.echo(f"schema revision: {revision or 'none'} ({state})")
+
+
+@app.command()
+def url(show_password: bool = typer.Option(False, help="Print the password too.")) -> None:
+    """Print the database URL parkgis uses."""
+    from sqlalchemy.engine import make_url
+
+    from parkgis import db
+
+    typer.echo(make_url(db.database_url()).render_as_string(hide_password=not show_password))
+
+
+@app.command()
+def migrate() -> None:
+    """Upgrade the schema to the newest migration and rebuild SQL functions and views."""
+    from parkgis import db
+
+    settings = get_settings()
+    localdb.up(settings)
+    head = db.migrate(settings=settings)
+    typer.echo(f"schema at revision {head}")
+
+
+@app.command()
+def reset(yes: bool = typer.Option(False, "--yes", help="Confirm: every row is lost.")) -> None:
+    """Drop every table and migrate again from empty (all data is lost)."""
+    from sqlalchemy import text
+
+    from parkgis import db
+
+    if not yes:
+        typer.echo("refusing to reset without --yes: every row of the database would be lost")
+        raise typer.Exit(2)
+    settings = get_settings()
+    localdb.up(settings)
+    engine = db.make_engine()
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA IF EXISTS logic CASCADE"))
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    head = db.migrate(settings=settings)
+    typer.echo(f"database reset; schema at revision {head}")

@@ -1,0 +1,98 @@
+"""Settings (environment, prefix ``PARKGIS_``) and the domain rules file.
+
+Settings say where things are (database, folders, ports); rules say what the law,
+the standards and local policy require (thresholds, weights, costs). Rules live in
+``parkgis/rules/*.toml`` and can be replaced by a deployment with ``PARKGIS_RULES_FILE``.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+#: Projected CGCS2000 CRSs accepted as storage CRS (3-degree Gauss-Kruger, with and
+#: without the zone prefix, CM 75E..135E). Lieshan is zone 39 (CM 117E): EPSG:4548.
+_CGCS2000_GK3_SRIDS = set(range(4513, 4555))
+
+
+class Settings(BaseSettings):
+    """Deployment settings read from the environment (``PARKGIS_*``)."""
+
+    model_config = SettingsConfigDict(env_prefix="PARKGIS_", extra="ignore")
+
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL of an existing PostGIS database; unset = private cluster.",
+    )
+    srid: int = Field(default=4548, description="Storage CRS: projected CGCS2000 EPSG code.")
+    zone_code: str = Field(default="340604", description="Administrative code of the district.")
+    data_dir: Path = Field(default=Path("var"), description="Folder for the private cluster.")
+    pg_port: int = Field(default=54329, description="Port of the private PostgreSQL cluster.")
+    pg_user: str = Field(default="parkgis", description="Database user of the private cluster.")
+    pg_database: str = Field(default="parkgis", description="Database name of the private cluster.")
+    host: str = Field(default="127.0.0.1", description="Address the API listens on.")
+    port: int = Field(default=8000, description="Port the API listens on.")
+    rules_file: Path | None = Field(default=None, description="Replacement for parkgis/rules/*.toml.")
+    basemap: Literal["osm", "tianditu", "gaode", "none"] = Field(
+        default="osm", description="Basemap of the map viewers."
+    )
+    tianditu_key: str | None = Field(default=None, description="Tianditu API key.")
+    language: Literal["zh", "en"] = Field(default="zh", description="Default language for people.")
+
+    @field_validator("srid")
+    @classmethod
+    def _projected_cgcs2000(cls, value: int) -> int:
+        if value not in _CGCS2000_GK3_SRIDS:
+            msg = (
+                f"PARKGIS_SRID must be a projected CGCS2000 Gauss-Kruger EPSG code "
+                f"(4513-4554, e.g. 4548 for Lieshan); found {value}"
+            )
+            raise ValueError(msg)
+        return value
+
+    @field_validator("zone_code")
+    @classmethod
+    def _six_digits(cls, value: str) -> str:
+        if not (len(value) == 6 and value.isdigit()):
+            msg = f"PARKGIS_ZONE_CODE must be a 6-digit administrative code; found {value!r}"
+            raise ValueError(msg)
+        return value
+
+    @property
+    def data_path(self) -> Path:
+        """The data folder as an absolute path."""
+        return self.data_dir.resolve()
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Return the process settings (read once, on first use)."""
+    return Settings()
+
+
+@lru_cache(maxsize=4)
+def _load_rules(path: str | None) -> dict[str, Any]:
+    if path is not None:
+        return tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    merged: dict[str, Any] = {}
+    folder = resources.files("parkgis").joinpath("rules")
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".toml"):
+            merged.update(tomllib.loads(entry.read_text(encoding="utf-8")))
+    return merged
+
+
+def get_rules() -> dict[str, Any]:
+    """Return the domain rules (laws, standards, local policy) as a nested dict.
+
+    The defaults are ``parkgis/rules/*.toml`` (one file per concern, merged by top-level
+    table); a deployment replaces them all with one file named by ``PARKGIS_RULES_FILE``.
+    """
+    settings = get_settings()
+    return _load_rules(str(settings.rules_file) if settings.rules_file else None)

@@ -1,0 +1,79 @@
+-- Row versions and the history of every change to a core table.
+-- Rebuilt after every migration (parkgis.db.rebuild_sql): the logic schema is dropped
+-- with CASCADE, so this file re-attaches the triggers to every core table.
+
+CREATE FUNCTION logic.actor() RETURNS text LANGUAGE sql STABLE AS $$
+    SELECT coalesce(nullif(current_setting('parkgis.actor', true), ''), session_user::text)
+$$;
+COMMENT ON FUNCTION logic.actor() IS 'The acting user: the API sets parkgis.actor per request, else the DB user';
+
+CREATE FUNCTION logic.bump_version() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    -- Generated columns are not yet computed in NEW: compare without them (TG_ARGV).
+    IF (to_jsonb(NEW) - TG_ARGV - 'version' - 'updated_at')
+       IS DISTINCT FROM (to_jsonb(OLD) - TG_ARGV - 'version' - 'updated_at') THEN
+        NEW.version := OLD.version + 1;
+        NEW.updated_at := now();
+    END IF;
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION logic.bump_version() IS
+  'Optimistic concurrency: every real update increments version; TG_ARGV = generated columns';
+
+CREATE FUNCTION logic.record_history() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    before_row jsonb;
+    after_row jsonb;
+    key jsonb := '{}'::jsonb;
+    col text;
+BEGIN
+    IF TG_OP <> 'INSERT' THEN before_row := to_jsonb(OLD) - 'key_hash'; END IF;
+    IF TG_OP <> 'DELETE' THEN after_row := to_jsonb(NEW) - 'key_hash'; END IF;
+    IF TG_OP = 'UPDATE' AND before_row = after_row THEN
+        RETURN NULL;
+    END IF;
+    FOREACH col IN ARRAY TG_ARGV LOOP
+        key := key || jsonb_build_object(col, coalesce(after_row, before_row) -> col);
+    END LOOP;
+    INSERT INTO public.history (table_name, row_key, op, actor, before, after)
+    VALUES (TG_TABLE_NAME, key, TG_OP, logic.actor(), before_row, after_row);
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION logic.record_history() IS 'AFTER trigger: one history row per changed row; TG_ARGV = key columns';
+
+DO $$
+DECLARE
+    tracked CONSTANT text[][] := ARRAY[
+        ['zone', 'id'], ['firm', 'id'], ['firm_indicator', 'firm_id,year'], ['parcel', 'id'],
+        ['encumbrance', 'id'], ['building', 'id'], ['building_unit', 'id'],
+        ['road_segment', 'id'], ['manhole', 'id'], ['pipe_segment', 'id'],
+        ['inspection', 'id'], ['defect', 'id'], ['poi', 'id'], ['bankruptcy_case', 'id'],
+        ['case_parcel', 'case_id,parcel_id'], ['case_event', 'id'], ['auction', 'id'],
+        ['joint_task', 'id'], ['investor_enquiry', 'id'], ['app_user', 'id']
+    ];
+    i integer;
+    args text;
+    generated text;
+BEGIN
+    FOR i IN 1 .. array_length(tracked, 1) LOOP
+        SELECT string_agg(quote_literal(c), ', ') INTO args
+          FROM unnest(string_to_array(tracked[i][2], ',')) AS c;
+        SELECT coalesce(string_agg(quote_literal(attname), ', '), '') INTO generated
+          FROM pg_attribute
+         WHERE attrelid = format('public.%I', tracked[i][1])::regclass AND attgenerated <> '';
+        EXECUTE format(
+            'CREATE TRIGGER bump_version BEFORE UPDATE ON public.%I '
+            'FOR EACH ROW EXECUTE FUNCTION logic.bump_version(%s)', tracked[i][1], generated);
+        EXECUTE format(
+            'CREATE TRIGGER record_history AFTER INSERT OR UPDATE OR DELETE ON public.%I '
+            'FOR EACH ROW EXECUTE FUNCTION logic.record_history(%s)', tracked[i][1], args);
+    END LOOP;
+END
+$$;
+
+CREATE VIEW logic.tracked_tables AS
+    SELECT DISTINCT c.relname::text AS table_name
+      FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+     WHERE t.tgname = 'record_history' AND NOT t.tgisinternal;
