@@ -38,7 +38,9 @@ class Settings(BaseSettings):
     pg_database: str = Field(default="parkgis", description="Database name of the private cluster.")
     host: str = Field(default="127.0.0.1", description="Address the API listens on.")
     port: int = Field(default=8000, description="Port the API listens on.")
-    rules_file: Path | None = Field(default=None, description="Replacement for parkgis/rules/*.toml.")
+    rules_file: Path | None = Field(
+        default=None, description="Replacement for parkgis/rules/*.toml."
+    )
     basemap: Literal["osm", "tianditu", "gaode", "none"] = Field(
         default="osm", description="Basemap of the map viewers."
     )

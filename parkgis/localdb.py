@@ -156,8 +156,14 @@ def _ensure_system_user() -> None:
         pwd.getpwnam(SYSTEM_USER)
     except KeyError:
         subprocess.run(
-            ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin",
-             SYSTEM_USER],
+            [
+                "useradd",
+                "--system",
+                "--no-create-home",
+                "--shell",
+                "/usr/sbin/nologin",
+                SYSTEM_USER,
+            ],
             check=True,
             capture_output=True,
         )
@@ -190,7 +196,9 @@ def is_running(cluster: Cluster, bindir: Path | None = None) -> bool:
     if not (cluster.pgdata / "PG_VERSION").exists():
         return False
     bindir = bindir or find_bindir()
-    return _run(bindir, ["pg_ctl", "status", "-D", str(cluster.pgdata)], check=False).returncode == 0
+    return (
+        _run(bindir, ["pg_ctl", "status", "-D", str(cluster.pgdata)], check=False).returncode == 0
+    )
 
 
 def _check_writable(folder: Path) -> None:
@@ -216,11 +224,23 @@ def _initdb(bindir: Path, cluster: Cluster) -> None:
         shutil.chown(cluster.pgdata, SYSTEM_USER, SYSTEM_USER)
         shutil.chown(pwfile, SYSTEM_USER, SYSTEM_USER)
     try:
-        _run(bindir, [
-            "initdb", "-D", str(cluster.pgdata), "-U", cluster.user, "--pwfile", str(pwfile),
-            "--auth-local=scram-sha-256", "--auth-host=scram-sha-256", "-E", "UTF8",
-            "--locale=C.UTF-8",
-        ])
+        _run(
+            bindir,
+            [
+                "initdb",
+                "-D",
+                str(cluster.pgdata),
+                "-U",
+                cluster.user,
+                "--pwfile",
+                str(pwfile),
+                "--auth-local=scram-sha-256",
+                "--auth-host=scram-sha-256",
+                "-E",
+                "UTF8",
+                "--locale=C.UTF-8",
+            ],
+        )
     finally:
         pwfile.unlink(missing_ok=True)
     with (cluster.pgdata / "postgresql.auto.conf").open("a", encoding="utf-8") as conf:
@@ -259,8 +279,20 @@ def up(settings: Settings) -> list[str]:
         if _is_root():
             cluster.log_file.touch()
             shutil.chown(cluster.log_file, SYSTEM_USER, SYSTEM_USER)
-        _run(bindir, ["pg_ctl", "start", "-w", "-t", "60", "-D", str(cluster.pgdata),
-                      "-l", str(cluster.log_file)])
+        _run(
+            bindir,
+            [
+                "pg_ctl",
+                "start",
+                "-w",
+                "-t",
+                "60",
+                "-D",
+                str(cluster.pgdata),
+                "-l",
+                str(cluster.log_file),
+            ],
+        )
         log.append(f"private cluster started on 127.0.0.1:{cluster.port}")
     _ensure_database(cluster, log)
     return log
@@ -287,8 +319,11 @@ def _ensure_database(cluster: Cluster, log: list[str]) -> None:
     while True:
         try:
             conn = psycopg2.connect(
-                host="127.0.0.1", port=cluster.port, user=cluster.user,
-                password=cluster.password(), dbname="postgres",
+                host="127.0.0.1",
+                port=cluster.port,
+                user=cluster.user,
+                password=cluster.password(),
+                dbname="postgres",
             )
             break
         except psycopg2.OperationalError:

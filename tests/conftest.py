@@ -77,9 +77,13 @@ def _drop_stale_databases(keep: set[str]) -> None:
     with admin.connect() as conn:
         conn.execute(text("SELECT pg_advisory_lock(hashtext('parkgis-test-template'))"))
         try:
-            names = conn.execute(
-                text("SELECT datname FROM pg_database WHERE datname LIKE 'parkgis_t%'")
-            ).scalars().all()
+            names = (
+                conn.execute(
+                    text("SELECT datname FROM pg_database WHERE datname LIKE 'parkgis_t%'")
+                )
+                .scalars()
+                .all()
+            )
             for name in names:
                 if name.startswith("parkgis_test_"):
                     pid = int(name.split("_")[2])
@@ -221,5 +225,5 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         from parkgis.demo import DEMO_VERSION
 
         _drop_stale_databases({current, f"{current}_demo{DEMO_VERSION}"})
-    except Exception:  # noqa: BLE001 - a failure here shows again, clearly, in the fixtures
+    except Exception:
         pass

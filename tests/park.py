@@ -53,20 +53,30 @@ def zone(conn: Connection, code: str = "340604", size: float = 5000) -> int:
     existing = conn.execute(text("SELECT id FROM zone WHERE code = :c"), {"c": code}).scalar()
     if existing:
         return int(existing)
-    return insert(conn, "zone", {
-        "code": code, "kind": "district" if len(code) == 6 else "park",
-        "name_zh": "烈山区", "name_en": "Lieshan District",
-        "geom": square(-size / 2, -size / 2, size),
-    })
+    return insert(
+        conn,
+        "zone",
+        {
+            "code": code,
+            "kind": "district" if len(code) == 6 else "park",
+            "name_zh": "烈山区",
+            "name_en": "Lieshan District",
+            "geom": square(-size / 2, -size / 2, size),
+        },
+    )
 
 
-def parcel(conn: Connection, plot_no: str, x: float, y: float, size: float = 100,
-           **fields: Any) -> int:
+def parcel(
+    conn: Connection, plot_no: str, x: float, y: float, size: float = 100, **fields: Any
+) -> int:
     """A square parcel; defaults to available class-2 industrial land."""
     zone(conn)
     values: dict[str, Any] = {
-        "zone_code": "340604", "plot_no": plot_no, "land_use_code": "100102",
-        "status": "available", "geom": square(x, y, size),
+        "zone_code": "340604",
+        "plot_no": plot_no,
+        "land_use_code": "100102",
+        "status": "available",
+        "geom": square(x, y, size),
     }
     values.update(fields)
     return insert(conn, "parcel", values)

@@ -1,3 +1,6 @@
 import typer
+
 app = typer.Typer()
+
+
 def serve() -> None: ...

@@ -1,3 +1,56 @@
+"""``parkgis users``: issue, list and revoke API keys."""
+
+from __future__ import annotations
+
 import typer
-app = typer.Typer()
-def serve() -> None: ...
+
+app = typer.Typer(
+    help="Users and API keys (keys are printed once, stored hashed).", no_args_is_help=True
+)
+
+
+@app.command("add")
+def add(
+    name: str,
+    role: str = typer.Option(
+        ..., help="public|promotion|infrastructure|department|land_bureau|court|admin"
+    ),
+    department: str | None = typer.Option(None, help="department code (role 'department')"),
+) -> None:
+    """Create a user and print its API key once."""
+    from parkgis import auth, db
+
+    engine = db.make_engine()
+    with engine.begin() as conn:
+        db.set_actor(conn, "cli")
+        _, key = auth.create_user(conn, name, role, department)
+    engine.dispose()
+    typer.echo(f"user {name} ({role}) created; API key (shown once, keep it safe):\n{key}")
+
+
+@app.command("list")
+def list_() -> None:
+    """List users with role, key prefix and whether revoked."""
+    from parkgis import auth, db
+
+    engine = db.make_engine()
+    with engine.connect() as conn:
+        users = auth.list_users(conn)
+    engine.dispose()
+    for u in users:
+        state = f"revoked {u['revoked_at']:%Y-%m-%d}" if u["revoked_at"] else "active"
+        dept = f" [{u['department_code']}]" if u["department_code"] else ""
+        typer.echo(f"{u['name']:<20} {u['role']:<15}{dept} {u['key_prefix']}…  {state}")
+
+
+@app.command("revoke")
+def revoke(name: str) -> None:
+    """Revoke a user's key."""
+    from parkgis import auth, db
+
+    engine = db.make_engine()
+    with engine.begin() as conn:
+        db.set_actor(conn, "cli")
+        auth.revoke_user(conn, name)
+    engine.dispose()
+    typer.echo(f"user {name} revoked")

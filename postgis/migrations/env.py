@@ -13,7 +13,9 @@ def run_migrations_online() -> None:
     """Run migrations on the given connection (or a new one from the URL)."""
     connection = config.attributes.get("connection")
     if connection is not None:
-        context.configure(connection=connection, target_metadata=None, transaction_per_migration=False)
+        context.configure(
+            connection=connection, target_metadata=None, transaction_per_migration=False
+        )
         with context.begin_transaction():
             context.run_migrations()
         return

@@ -1,0 +1,61 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from sqlalchemy import Engine
+
+from api.errors import add_exception_handlers
+from parkgis import db
+from parkgis.config import Settings, get_settings
+
+#: Router modules in inclusion order; each defines ``router``. The OGC API Features
+#: routes come last because they own the service root.
+ROUTER_MODULES = (
+    "api.routes.health",
+    "api.routes.dataio",
+    "api.routes.release",
+    "api.routes.repairs",
+    "api.routes.matching",
+    "api.routes.maps",
+    "api.routes.tiles",
+    "api.routes.features",
+)
+
+
+def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
+    """Build the app; ``engine`` defaults to one on the configured database."""
+    settings = settings or get_settings()
+    owned = engine is None
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if owned:
+            app.state.engine.dispose()
+
+    app = FastAPI(
+        title="parkgis",
+        description="烈山区园区土地与厂房盘活 GIS — OGC API Features, vector tiles, site matching, "
+        "land release and repair planning.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = engine or db.make_engine(
+        db.database_url(settings), pool_size=10, max_overflow=20
+    )
+    add_exception_handlers(app)
+    for name in ROUTER_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue
+        app.include_router(module.router)
+    return app

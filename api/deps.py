@@ -1,0 +1,75 @@
+"""Request dependencies: the per-request transaction and the calling user."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+from sqlalchemy import Connection, Engine
+
+from parkgis import auth, db
+from parkgis.auth import ANONYMOUS, User
+from parkgis.errors import AuthenticationError, PermissionDeniedError
+
+
+def get_engine(request: Request) -> Engine:
+    """The app's engine (created by create_app, not at import)."""
+    return request.app.state.engine  # type: ignore[no-any-return]
+
+
+def _key_from(x_api_key: str | None, authorization: str | None) -> str | None:
+    if x_api_key:
+        return x_api_key.strip()
+    if authorization and authorization.lower().startswith("bearer "):
+        return authorization[7:].strip()
+    return None
+
+
+def current_user(
+    request: Request,
+    x_api_key: Annotated[str | None, Header(alias="X-API-Key", include_in_schema=False)] = None,
+    authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
+) -> User:
+    """The caller: anonymous (public role) without a key, 401 with a bad key."""
+    key = _key_from(x_api_key, authorization)
+    if key is None:
+        return ANONYMOUS
+    with get_engine(request).connect() as conn:
+        return auth.authenticate(conn, key)
+
+
+CurrentUser = Annotated[User, Depends(current_user)]
+
+
+def get_conn(request: Request, user: CurrentUser) -> Iterator[Connection]:
+    """One transaction per request; the acting user is recorded in the history."""
+    with get_engine(request).begin() as conn:
+        db.set_actor(conn, user.name)
+        yield conn
+
+
+Conn = Annotated[Connection, Depends(get_conn)]
+
+
+def require_roles(*roles: str) -> Callable[[User], User]:
+    """Dependency: 401 for anonymous callers, 403 for a role not in ``roles`` (admin always)."""
+
+    def check(user: CurrentUser) -> User:
+        if user.role == "admin" or user.role in roles:
+            return user
+        if user.is_anonymous:
+            raise AuthenticationError(
+                message="需要登录（X-API-Key）",
+                message_en="authentication required (X-API-Key)",
+                field="X-API-Key",
+            )
+        raise PermissionDeniedError(
+            message=f"角色 {user.role} 无权访问",
+            message_en=f"role {user.role} may not do this",
+            field="role",
+            expected=list(roles),
+            found=user.role,
+        )
+
+    return check

@@ -1,0 +1,116 @@
+"""Map parkgis domain exceptions to HTTP once (the titiler habit), as problem+json."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request, status
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from parkgis.errors import (
+    AuthenticationError,
+    ConflictError,
+    LocalDatabaseError,
+    NotFoundError,
+    ParkgisError,
+    PermissionDeniedError,
+    StaleVersionError,
+    ValidationError,
+)
+
+log = logging.getLogger("parkgis.api")
+
+DEFAULT_STATUS_CODES: dict[type[ParkgisError], int] = {
+    ValidationError: status.HTTP_422_UNPROCESSABLE_CONTENT,
+    NotFoundError: status.HTTP_404_NOT_FOUND,
+    ConflictError: status.HTTP_409_CONFLICT,
+    StaleVersionError: status.HTTP_412_PRECONDITION_FAILED,
+    PermissionDeniedError: status.HTTP_403_FORBIDDEN,
+    AuthenticationError: status.HTTP_401_UNAUTHORIZED,
+    LocalDatabaseError: status.HTTP_503_SERVICE_UNAVAILABLE,
+}
+
+PROBLEM = "application/problem+json"
+
+
+def problem(status_code: int, title: str, detail: str, **extra: Any) -> JSONResponse:
+    """An RFC 9457 problem+json response."""
+    body = {"type": "about:blank", "title": title, "status": status_code, "detail": detail}
+    body.update({k: v for k, v in extra.items() if v is not None})
+    headers = {"WWW-Authenticate": 'ApiKey header="X-API-Key"'} if status_code == 401 else None
+    return JSONResponse(body, status_code=status_code, media_type=PROBLEM, headers=headers)
+
+
+def _status_for(exc: ParkgisError) -> int:
+    for cls in type(exc).__mro__:
+        if cls in DEFAULT_STATUS_CODES:
+            return DEFAULT_STATUS_CODES[cls]
+    return status.HTTP_400_BAD_REQUEST
+
+
+async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ParkgisError)
+    code = _status_for(exc)
+    return problem(code, type(exc).__name__, exc.message_en or exc.message, **exc.to_dict())
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    details = []
+    for err in exc.errors():
+        loc = [str(p) for p in err.get("loc", ())]
+        details.append(
+            {
+                "field": ".".join(loc[1:]) if len(loc) > 1 else ".".join(loc),
+                "in": loc[0] if loc else None,
+                "reason": err.get("msg"),
+                "found": _jsonable(err.get("input")),
+            }
+        )
+    first = details[0] if details else {"field": None, "reason": "invalid request"}
+    return problem(
+        422,
+        "ValidationError",
+        f"{first['field']}: {first['reason']}",
+        message=f"请求参数错误：{first['field']}（{first['reason']}）",
+        message_en=f"invalid request: {first['field']}: {first['reason']}",
+        field=first["field"],
+        details=details,
+    )
+
+
+def _jsonable(value: Any) -> Any:
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value if not isinstance(value, str) else value[:200]
+    return str(value)[:200]
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
+    response = problem(exc.status_code, "HTTPError", detail)
+    if exc.headers:
+        response.headers.update(exc.headers)
+    return response
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unexpected error on %s %s", request.method, request.url.path)
+    return problem(
+        500,
+        "InternalError",
+        "internal error; it has been logged",
+        message="服务器内部错误，已记录",
+        message_en="internal error; it has been logged",
+    )
+
+
+def add_exception_handlers(app: FastAPI) -> None:
+    """Register the mapping on an app."""
+    app.add_exception_handler(ParkgisError, _domain_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected)

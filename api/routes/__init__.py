@@ -1,0 +1,1 @@
+"""Routers, one module per area; api.app includes each module's ``router``."""

@@ -1,0 +1,148 @@
+"""Users, roles and API keys.
+
+A key is shown once when issued and stored only as a salted scrypt hash; its first
+characters (the prefix) find the row, then the hash is compared in constant time.
+Verified keys are remembered in-process for a short time so that each request does
+not pay the slow hash (revocation takes effect within ``_CACHE_SECONDS``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import time
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, text
+
+from parkgis.errors import AuthenticationError, ConflictError, NotFoundError, ValidationError
+
+ROLES = ("public", "promotion", "infrastructure", "department", "land_bureau", "court", "admin")
+_PREFIX_LEN = 10
+_SCRYPT = {"n": 2**14, "r": 8, "p": 1, "dklen": 32}
+_CACHE_SECONDS = 30.0
+_cache: dict[str, tuple[float, User]] = {}
+
+
+@dataclass(frozen=True)
+class User:
+    """Who is calling: a name, a role and (for departments) the department code."""
+
+    name: str
+    role: str
+    department_code: str | None = None
+
+    @property
+    def is_anonymous(self) -> bool:
+        return self.name == "anonymous"
+
+
+ANONYMOUS = User(name="anonymous", role="public")
+
+
+def hash_key(key: str, salt: bytes | None = None) -> str:
+    """Salted scrypt hash of an API key, as ``salt_hex$hash_hex``."""
+    salt = salt or secrets.token_bytes(16)
+    digest = hashlib.scrypt(key.encode(), salt=salt, **_SCRYPT)
+    return f"{salt.hex()}${digest.hex()}"
+
+
+def _verify(key: str, stored: str) -> bool:
+    salt_hex, _, digest_hex = stored.partition("$")
+    candidate = hashlib.scrypt(key.encode(), salt=bytes.fromhex(salt_hex), **_SCRYPT)
+    return hmac.compare_digest(candidate.hex(), digest_hex)
+
+
+def create_user(
+    conn: Connection, name: str, role: str, department_code: str | None = None
+) -> tuple[User, str]:
+    """Issue a new API key for ``name`` with ``role``; return the user and the key (shown once)."""
+    if role not in ROLES:
+        raise ValidationError(
+            message=f"未知角色 {role!r}，可选：{', '.join(ROLES)}",
+            message_en=f"unknown role {role!r}; expected one of {', '.join(ROLES)}",
+            field="role",
+            expected=list(ROLES),
+            found=role,
+        )
+    if role == "department" and not department_code:
+        raise ValidationError(
+            message="部门角色必须指定部门代码",
+            message_en="role 'department' needs a department code",
+            field="department_code",
+            expected="a code of the department table",
+            found=None,
+        )
+    exists = conn.execute(text("SELECT 1 FROM app_user WHERE name = :n"), {"n": name}).scalar()
+    if exists:
+        raise ConflictError(
+            message=f"用户 {name} 已存在",
+            message_en=f"user {name} already exists",
+            field="name",
+            found=name,
+        )
+    key = "pk_" + secrets.token_urlsafe(32)
+    conn.execute(
+        text(
+            "INSERT INTO app_user (name, role, department_code, key_prefix, key_hash) "
+            "VALUES (:n, :r, :d, :p, :h)"
+        ),
+        {"n": name, "r": role, "d": department_code, "p": key[:_PREFIX_LEN], "h": hash_key(key)},
+    )
+    return User(name=name, role=role, department_code=department_code), key
+
+
+def revoke_user(conn: Connection, name: str) -> None:
+    """Revoke a user's key (the row stays for the history)."""
+    done = conn.execute(
+        text("UPDATE app_user SET revoked_at = now() WHERE name = :n AND revoked_at IS NULL"),
+        {"n": name},
+    ).rowcount
+    if not done:
+        raise NotFoundError(
+            message=f"没有有效的用户 {name}",
+            message_en=f"no active user {name}",
+            field="name",
+            found=name,
+        )
+    _cache.clear()
+
+
+def list_users(conn: Connection) -> list[dict[str, object]]:
+    """Every user with role, key prefix and state (never the hash)."""
+    rows = (
+        conn.execute(
+            text(
+                "SELECT name, role, department_code, key_prefix, created_at, revoked_at "
+                "FROM app_user ORDER BY name"
+            )
+        )
+        .mappings()
+        .all()
+    )
+    return [dict(r) for r in rows]
+
+
+def authenticate(conn: Connection, key: str) -> User:
+    """The user owning ``key``; AuthenticationError when unknown or revoked."""
+    memo = hashlib.sha256(key.encode()).hexdigest()
+    hit = _cache.get(memo)
+    if hit and time.monotonic() - hit[0] < _CACHE_SECONDS:
+        return hit[1]
+    row = conn.execute(
+        text(
+            "SELECT name, role, department_code, key_hash FROM app_user "
+            "WHERE key_prefix = :p AND revoked_at IS NULL"
+        ),
+        {"p": key[:_PREFIX_LEN]},
+    ).first()
+    if row is None or not _verify(key, row.key_hash):
+        raise AuthenticationError(
+            message="API 密钥无效或已撤销",
+            message_en="invalid or revoked API key",
+            field="X-API-Key",
+        )
+    user = User(name=row.name, role=row.role, department_code=row.department_code)
+    _cache[memo] = (time.monotonic(), user)
+    return user

@@ -1,0 +1,204 @@
+"""The layer catalogue: what each GIS layer is, who sees which field, how files map to it.
+
+One TOML file per layer in the top-level ``layers/`` package (data only). This module
+reads them into typed objects; services ask it which columns a role may see and which
+rows (``row_filter``), and build their SQL from that, so visibility is enforced in the
+query, never by editing JSON afterwards.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+from parkgis.errors import NotFoundError, PermissionDeniedError
+
+ALL_ROLES = ("public", "promotion", "infrastructure", "department", "land_bureau", "court", "admin")
+
+
+@dataclass(frozen=True)
+class Field:
+    """One column of a layer as people see it."""
+
+    name: str
+    type: str
+    label_zh: str
+    label_en: str
+    unit: str = ""
+    visible_to: tuple[str, ...] = ("admin",)
+    aliases: tuple[str, ...] = ()
+    values: dict[str, str] = field(default_factory=dict)
+    required: bool = False
+    computed: bool = False
+    queryable: bool = True
+    description: str = ""
+
+    def visible(self, role: str) -> bool:
+        """Whether ``role`` may see this field (admin sees everything)."""
+        return role == "admin" or "*" in self.visible_to or role in self.visible_to
+
+    def label(self, lang: str = "zh") -> str:
+        """The label a person reads, with the unit."""
+        text = self.label_zh if lang == "zh" else self.label_en
+        return f"{text} ({self.unit})" if self.unit else text
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """A source column holding a business key of another table (e.g. QLR -> firm name)."""
+
+    aliases: tuple[str, ...]
+    table: str
+    match: str
+    column: str
+
+
+@dataclass(frozen=True)
+class Layer:
+    """A layer: a table or view with a geometry (or an attribute table) and its rules."""
+
+    id: str
+    table: str
+    title_zh: str
+    title_en: str
+    description_zh: str
+    description_en: str
+    geometry_type: str | None
+    id_column: str
+    business_key: str | None
+    roles: tuple[str, ...]
+    fields: tuple[Field, ...]
+    row_filter: dict[str, str]
+    min_zoom: int = 10
+    tile_feature_cap: int = 50_000
+    importable: bool = True
+    style: dict[str, Any] = field(default_factory=dict)
+    popup: tuple[str, ...] = ()
+    list_order: str | None = None
+    lookups: tuple[Lookup, ...] = ()
+
+    @property
+    def has_geometry(self) -> bool:
+        return self.geometry_type is not None
+
+    def can_see(self, role: str) -> bool:
+        """Whether ``role`` may see this layer at all."""
+        return role == "admin" or "*" in self.roles or role in self.roles
+
+    def check_role(self, role: str) -> None:
+        """Raise PermissionDeniedError unless ``role`` may see the layer."""
+        if not self.can_see(role):
+            raise PermissionDeniedError(
+                message=f"角色 {role} 无权查看图层 {self.title_zh}",
+                message_en=f"role {role} may not see layer {self.id}",
+                field="collection",
+                found=self.id,
+            )
+
+    def visible_fields(self, role: str) -> list[Field]:
+        """Fields ``role`` may see, in catalogue order."""
+        return [f for f in self.fields if f.visible(role)]
+
+    def field(self, name: str) -> Field:
+        """The field called ``name`` (NotFoundError otherwise)."""
+        for f in self.fields:
+            if f.name == name:
+                return f
+        raise NotFoundError(
+            message=f"图层 {self.title_zh} 没有字段 {name}",
+            message_en=f"layer {self.id} has no field {name!r}",
+            field="property",
+            expected=[f.name for f in self.fields],
+            found=name,
+        )
+
+    def rows_for(self, role: str) -> str | None:
+        """SQL predicate limiting the rows ``role`` sees (None = all rows)."""
+        if role == "admin":
+            return None
+        return self.row_filter.get(role, self.row_filter.get("*"))
+
+    def label_map(self, lang: str = "zh") -> dict[str, str]:
+        """Column name -> label with unit."""
+        return {f.name: f.label(lang) for f in self.fields}
+
+
+def _field(raw: dict[str, Any]) -> Field:
+    label = raw.get("label", {})
+    return Field(
+        name=raw["name"],
+        type=raw.get("type", "text"),
+        label_zh=label.get("zh", raw["name"]),
+        label_en=label.get("en", raw["name"]),
+        unit=raw.get("unit", ""),
+        visible_to=tuple(raw.get("visible_to", ["admin"])),
+        aliases=tuple(raw.get("aliases", [])),
+        values=dict(raw.get("values", {})),
+        required=bool(raw.get("required", False)),
+        computed=bool(raw.get("computed", False)),
+        queryable=bool(raw.get("queryable", True)),
+        description=raw.get("description", ""),
+    )
+
+
+def _layer(raw: dict[str, Any]) -> Layer:
+    title = raw.get("title", {})
+    desc = raw.get("description", {})
+    return Layer(
+        id=raw["id"],
+        table=raw["table"],
+        title_zh=title.get("zh", raw["id"]),
+        title_en=title.get("en", raw["id"]),
+        description_zh=desc.get("zh", ""),
+        description_en=desc.get("en", ""),
+        geometry_type=raw.get("geometry_type"),
+        id_column=raw.get("id_column", "id"),
+        business_key=raw.get("business_key"),
+        roles=tuple(raw.get("roles", ["admin"])),
+        fields=tuple(_field(f) for f in raw.get("fields", [])),
+        row_filter=dict(raw.get("row_filter", {})),
+        min_zoom=int(raw.get("min_zoom", 10)),
+        tile_feature_cap=int(raw.get("tile_feature_cap", 50_000)),
+        importable=bool(raw.get("importable", True)),
+        style=dict(raw.get("style", {})),
+        popup=tuple(raw.get("popup", {}).get("fields", [])),
+        list_order=raw.get("list_order"),
+        lookups=tuple(
+            Lookup(
+                aliases=tuple(lk["aliases"]),
+                table=lk["table"],
+                match=lk["match"],
+                column=lk["column"],
+            )
+            for lk in raw.get("lookups", [])
+        ),
+    )
+
+
+@lru_cache(maxsize=1)
+def load_catalogue() -> dict[str, Layer]:
+    """Every layer of ``layers/*.toml``, by id, in file-name order."""
+    folder = resources.files("layers")
+    layers: dict[str, Layer] = {}
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".toml"):
+            layer = _layer(tomllib.loads(entry.read_text(encoding="utf-8")))
+            layers[layer.id] = layer
+    return layers
+
+
+def get_layer(layer_id: str) -> Layer:
+    """The layer ``layer_id`` (NotFoundError listing the known ones otherwise)."""
+    layers = load_catalogue()
+    if layer_id not in layers:
+        raise NotFoundError(
+            message=f"没有图层 {layer_id}",
+            message_en=f"unknown layer {layer_id!r}",
+            field="layer",
+            expected=sorted(layers),
+            found=layer_id,
+        )
+    return layers[layer_id]
