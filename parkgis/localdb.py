@@ -71,30 +71,41 @@ def cluster_for(settings: Settings) -> Cluster:
 def find_bindir() -> Path:
     """Folder of the PostgreSQL server binaries (initdb, pg_ctl, postgres)."""
     env = os.environ.get("PARKGIS_PG_BINDIR")
-    candidates: list[Path] = [Path(env)] if env else []
+    if env:
+        # An explicit choice is the only candidate: never fall back silently.
+        candidates = [Path(env)]
+    else:
+        candidates = _default_bindirs()
+    for path in candidates:
+        if (path / "initdb").exists() and (path / "pg_ctl").exists():
+            return path
+    msg = (
+        f"PostgreSQL server binaries (initdb, pg_ctl) not found in {[str(c) for c in candidates]}. "
+        "Install them, e.g. on "
+        "Debian/Ubuntu: sudo apt-get install postgresql postgresql-15-postgis-3 ; or set "
+        "PARKGIS_DATABASE_URL to an existing PostGIS database."
+    )
+    raise LocalDatabaseError(msg)
+
+
+def _default_bindirs() -> list[Path]:
+    candidates: list[Path] = []
     pg_config = shutil.which("pg_config")
     if pg_config:
         out = subprocess.run([pg_config, "--bindir"], capture_output=True, text=True, check=False)
         if out.returncode == 0:
             candidates.append(Path(out.stdout.strip()))
-    versions = sorted(
-        Path("/usr/lib/postgresql").glob("*/bin"),
-        key=lambda p: int(p.parent.name) if p.parent.name.isdigit() else 0,
-        reverse=True,
+    candidates.extend(
+        sorted(
+            Path("/usr/lib/postgresql").glob("*/bin"),
+            key=lambda p: int(p.parent.name) if p.parent.name.isdigit() else 0,
+            reverse=True,
+        )
     )
-    candidates.extend(versions)
-    for initdb in (shutil.which("initdb"),):
-        if initdb:
-            candidates.append(Path(initdb).resolve().parent)
-    for path in candidates:
-        if (path / "initdb").exists() and (path / "pg_ctl").exists():
-            return path
-    msg = (
-        "PostgreSQL server binaries (initdb, pg_ctl) not found. Install them, e.g. on "
-        "Debian/Ubuntu: sudo apt-get install postgresql postgresql-15-postgis-3 ; or set "
-        "PARKGIS_DATABASE_URL to an existing PostGIS database."
-    )
-    raise LocalDatabaseError(msg)
+    initdb = shutil.which("initdb")
+    if initdb:
+        candidates.append(Path(initdb).resolve().parent)
+    return candidates
 
 
 def _major_version(bindir: Path) -> str:
@@ -132,14 +143,10 @@ def ensure_postgis(bindir: Path, log: list[str]) -> None:
     package = f"postgresql-{_major_version(bindir)}-postgis-3"
     if _is_root() and _is_debian():
         log.append(f"PostGIS missing: installing the distribution package {package}")
-        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        cmd = ["apt-get", "install", "-y", "-q", "--no-install-recommends", package]
-        if subprocess.run(cmd, env=env, capture_output=True, check=False).returncode != 0:
-            subprocess.run(["apt-get", "update", "-q"], env=env, capture_output=True, check=False)
-            done = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
-            if done.returncode != 0:
-                msg = f"installing {package} failed:\n{done.stderr[-2000:]}"
-                raise LocalDatabaseError(msg)
+        done = _apt_install([package])
+        if done.returncode != 0:
+            msg = f"installing {package} failed:\n{done.stderr[-2000:]}"
+            raise LocalDatabaseError(msg)
         if control.exists():
             return
     msg = (
@@ -179,6 +186,31 @@ def _run(bindir: Path, args: list[str], *, check: bool = True) -> subprocess.Com
         msg = f"{args[0]} failed ({done.returncode}): {done.stderr.strip() or done.stdout.strip()}"
         raise LocalDatabaseError(msg)
     return done
+
+
+def _apt_install(packages: list[str]) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    cmd = ["apt-get", "install", "-y", "-q", "--no-install-recommends", *packages]
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        subprocess.run(["apt-get", "update", "-q"], env=env, capture_output=True, check=False)
+        done = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
+    return done
+
+
+def _find_or_install_bindir(log: list[str]) -> Path:
+    """The server binaries; on Debian as root, install PostgreSQL when it is missing."""
+    try:
+        return find_bindir()
+    except LocalDatabaseError:
+        if os.environ.get("PARKGIS_PG_BINDIR") or not (_is_root() and _is_debian()):
+            raise
+    log.append("PostgreSQL server missing: installing the distribution package postgresql")
+    done = _apt_install(["postgresql"])
+    if done.returncode != 0:
+        msg = f"installing postgresql failed:\n{done.stderr[-2000:]}"
+        raise LocalDatabaseError(msg)
+    return find_bindir()
 
 
 def _port_in_use(port: int) -> bool:
@@ -258,7 +290,7 @@ def up(settings: Settings) -> list[str]:
         return ["PARKGIS_DATABASE_URL is set: using that server, no private cluster started"]
     log: list[str] = []
     cluster = cluster_for(settings)
-    bindir = find_bindir()
+    bindir = _find_or_install_bindir(log)
     ensure_postgis(bindir, log)
     _check_writable(cluster.root)
     if _is_root():
