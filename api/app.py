@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 
 from api.errors import add_exception_handlers
+from api.middleware import RequestContextMiddleware
 from parkgis import db
 from parkgis.config import Settings, get_settings
 
@@ -50,6 +51,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         db.database_url(settings), pool_size=10, max_overflow=20
     )
     add_exception_handlers(app)
+    app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_mb * 1_000_000)
     for name in ROUTER_MODULES:
         try:
             module = importlib.import_module(name)

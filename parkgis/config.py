@@ -45,6 +45,7 @@ class Settings(BaseSettings):
         default="osm", description="Basemap of the map viewers."
     )
     tianditu_key: str | None = Field(default=None, description="Tianditu API key.")
+    max_body_mb: int = Field(default=200, description="Largest request body (uploads), MB.")
     language: Literal["zh", "en"] = Field(default="zh", description="Default language for people.")
 
     @field_validator("srid")

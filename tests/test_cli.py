@@ -19,8 +19,13 @@ ROOT = Path(__file__).resolve().parent.parent
 def run(url: str, *args: str) -> subprocess.CompletedProcess[str]:
     """Run ``parkgis ARGS`` against the database at ``url``."""
     return subprocess.run(
-        [sys.executable, "-m", "parkgis.cli", *args], capture_output=True, text=True,
-        env={**os.environ, "PARKGIS_DATABASE_URL": url}, cwd=ROOT, timeout=300, check=False,
+        [sys.executable, "-m", "parkgis.cli", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PARKGIS_DATABASE_URL": url},
+        cwd=ROOT,
+        timeout=300,
+        check=False,
     )
 
 

@@ -26,8 +26,13 @@ def _free_port() -> int:
 
 def _cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "parkgis.cli", *args], capture_output=True, text=True,
-        env={**os.environ, **env}, cwd=ROOT, timeout=180, check=False,
+        [sys.executable, "-m", "parkgis.cli", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env},
+        cwd=ROOT,
+        timeout=180,
+        check=False,
     )
 
 
@@ -86,8 +91,9 @@ def test_unwritable_data_folder_is_a_clear_error(tmp_path: Path) -> None:
         localdb.up(settings)
 
 
-def test_missing_binaries_are_a_clear_error(monkeypatch: pytest.MonkeyPatch,
-                                            tmp_path: Path) -> None:
+def test_missing_binaries_are_a_clear_error(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.setenv("PARKGIS_PG_BINDIR", str(tmp_path))
     with pytest.raises(LocalDatabaseError, match="initdb, pg_ctl.*not found"):
         localdb.find_bindir()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 
 from parkgis import localdb
@@ -87,3 +89,29 @@ def reset(yes: bool = typer.Option(False, "--yes", help="Confirm: every row is l
     engine.dispose()
     head = db.migrate(settings=settings)
     typer.echo(f"database reset; schema at revision {head}")
+
+
+@app.command()
+def backup(path: Path) -> None:
+    """Back up the whole database to PATH (pg_dump custom format)."""
+    from parkgis import backup as backups
+    from parkgis import db
+
+    size = backups.backup(db.database_url(), path)
+    typer.echo(f"backup written to {path} ({size / 1e6:.1f} MB)")
+
+
+@app.command()
+def restore(
+    path: Path, yes: bool = typer.Option(False, "--yes", help="Confirm: current rows are replaced.")
+) -> None:
+    """Restore the database from PATH (all or nothing), then migrate to the current schema."""
+    from parkgis import backup as backups
+    from parkgis import db
+
+    if not yes:
+        typer.echo("refusing to restore without --yes: the current data would be replaced")
+        raise typer.Exit(2)
+    backups.restore(db.database_url(), path)
+    head = db.migrate(settings=get_settings())
+    typer.echo(f"restored from {path}; schema at revision {head}")
