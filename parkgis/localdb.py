@@ -71,11 +71,8 @@ def cluster_for(settings: Settings) -> Cluster:
 def find_bindir() -> Path:
     """Folder of the PostgreSQL server binaries (initdb, pg_ctl, postgres)."""
     env = os.environ.get("PARKGIS_PG_BINDIR")
-    if env:
-        # An explicit choice is the only candidate: never fall back silently.
-        candidates = [Path(env)]
-    else:
-        candidates = _default_bindirs()
+    # An explicit choice is the only candidate: never fall back silently.
+    candidates = [Path(env)] if env else _default_bindirs()
     for path in candidates:
         if (path / "initdb").exists() and (path / "pg_ctl").exists():
             return path

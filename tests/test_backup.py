@@ -17,8 +17,8 @@ def _fingerprint(url: str) -> tuple[int, str]:
     with engine.connect() as conn:
         row = conn.execute(
             text(
-                "SELECT count(*), md5(string_agg(plot_no || ST_AsText(geom), ',' ORDER BY plot_no)) "
-                "FROM parcel"
+                "SELECT count(*), "
+                "md5(string_agg(plot_no || ST_AsText(geom), ',' ORDER BY plot_no)) FROM parcel"
             )
         ).one()
     engine.dispose()

@@ -95,7 +95,7 @@ def test_missing_binaries_are_a_clear_error(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.setenv("PARKGIS_PG_BINDIR", str(tmp_path))
-    with pytest.raises(LocalDatabaseError, match="initdb, pg_ctl.*not found"):
+    with pytest.raises(LocalDatabaseError, match=r"initdb, pg_ctl.*not found"):
         localdb.find_bindir()
 
 
