@@ -15,7 +15,7 @@ from parkgis.errors import AuthenticationError, PermissionDeniedError
 
 def get_engine(request: Request) -> Engine:
     """The app's engine (created by create_app, not at import)."""
-    return request.app.state.engine  # type: ignore[no-any-return]
+    return request.app.state.engine
 
 
 def _key_from(x_api_key: str | None, authorization: str | None) -> str | None:

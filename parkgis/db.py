@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.pool import NullPool
@@ -35,7 +36,7 @@ def make_engine(url: str | None = None, **kwargs: object) -> Engine:
     """A new engine for ``url`` (default: the configured database). The caller owns it."""
     options: dict[str, object] = {"pool_pre_ping": True, "future": True}
     options.update(kwargs)
-    return create_engine(url or database_url(), **options)  # type: ignore[arg-type]
+    return create_engine(url or database_url(), **options)
 
 
 def set_actor(conn: Connection, actor: str) -> None:
@@ -53,7 +54,7 @@ def schema_fingerprint() -> str:
     return digest.hexdigest()[:16]
 
 
-def _alembic_config(url: str, settings: Settings):  # type: ignore[no-untyped-def]
+def _alembic_config(url: str, settings: Settings) -> Any:
     from alembic.config import Config
 
     cfg = Config()
