@@ -10,8 +10,8 @@ COMMENT ON FUNCTION logic.actor() IS 'The acting user: the API sets parkgis.acto
 CREATE FUNCTION logic.bump_version() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     -- Generated columns are not yet computed in NEW: compare without them (TG_ARGV).
-    IF (to_jsonb(NEW) - TG_ARGV - 'version' - 'updated_at')
-       IS DISTINCT FROM (to_jsonb(OLD) - TG_ARGV - 'version' - 'updated_at') THEN
+    IF (to_jsonb(NEW) - coalesce(TG_ARGV, '{}'::text[]) - 'version' - 'updated_at')
+       IS DISTINCT FROM (to_jsonb(OLD) - coalesce(TG_ARGV, '{}'::text[]) - 'version' - 'updated_at') THEN
         NEW.version := OLD.version + 1;
         NEW.updated_at := now();
     END IF;

@@ -1,0 +1,231 @@
+"""Routes of issue 6: screening, efficiency, idle land, bankruptcy cases, joint tasks, pipeline."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Header, Query, Response
+from fastapi.responses import HTMLResponse
+from pydantic import BaseModel, Field
+
+from api.deps import Conn, CurrentUser, require_roles
+from parkgis.auth import User
+from parkgis.errors import PermissionDeniedError, ValidationError
+from parkgis.release import auctions, cases, dossier, efficiency, idle, pipeline, screening, tasks
+
+router = APIRouter(tags=["release"])
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+LandBureau = Annotated[User, Depends(require_roles("land_bureau"))]
+CaseReader = Annotated[User, Depends(require_roles("land_bureau", "court", "department"))]
+CourtWriter = Annotated[User, Depends(require_roles("court"))]
+AsOf = Annotated[date | None, Query(description="reference date (default today)")]
+
+
+def expected_version(if_match: str | None) -> int:
+    """The row version from an ``If-Match: "<version>"`` header (required on updates)."""
+    raw = (if_match or "").strip().removeprefix("W/").strip('"')
+    if not raw.isdigit():
+        raise ValidationError(
+            message='修改已有记录须提供 If-Match 请求头（记录版本号，如 "3"）',
+            message_en='If-Match header with the row version (e.g. "3") is required',
+            field="If-Match",
+            expected='"<version>"',
+            found=if_match,
+        )
+    return int(raw)
+
+
+def _xlsx(content: bytes, name: str) -> Response:
+    return Response(
+        content, media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )
+
+
+@router.get(
+    "/screening/firms", summary="Zombie-firm screening (僵尸企业甄别), ranked with evidence"
+)
+def screening_firms(
+    conn: Conn, user: LandBureau, year: int | None = None, as_of: AsOf = None, store: bool = True
+) -> dict[str, Any]:
+    return screening.screen_firms(conn, year, as_of, store)
+
+
+@router.get("/screening/efficiency", summary="Per-mu efficiency classes (亩均效益评价)")
+def screening_efficiency(
+    conn: Conn, user: LandBureau, year: int, as_of: AsOf = None, store: bool = True
+) -> dict[str, Any]:
+    return efficiency.evaluate_efficiency(conn, year, as_of, store)
+
+
+@router.get(
+    "/land/idle", summary="Idle-land clocks (MLR Order 53) and the ledger", response_model=None
+)
+def land_idle(
+    conn: Conn,
+    user: LandBureau,
+    as_of: AsOf = None,
+    year: int | None = None,
+    format: Literal["json", "xlsx"] = "json",
+) -> dict[str, Any] | Response:
+    day = as_of or date.today()
+    clocks = idle.idle_clocks(conn, day)
+    rate = idle.disposal_rate(conn, year or day.year)
+    if format == "xlsx":
+        return _xlsx(idle.ledger_xlsx(clocks, day, rate), f"idle_land_{day.isoformat()}.xlsx")
+    return {"as_of": day, "parcels": clocks, "disposal": rate}
+
+
+class CaseIn(BaseModel):
+    debtor_firm_id: int
+    court: str = "烈山区人民法院"
+    procedure: Literal["liquidation", "reorganisation", "conciliation"]
+    applied_on: date
+    application_no: str | None = None
+    case_no: str | None = None
+    applicant_kind: Literal["debtor", "creditor", "liquidator"] = "debtor"
+    administrator: str | None = None
+    parcel_ids: list[int] = Field(default_factory=list)
+
+
+class EventIn(BaseModel):
+    stage: str
+    on: date
+    note: str | None = None
+    details: dict[str, Any] = Field(default_factory=dict)
+
+
+class AuctionIn(BaseModel):
+    parcel_id: int
+    round: int | None = None
+    mode: Literal["online_auction", "negotiated"] = "online_auction"
+    appraisal_yuan: float
+    starting_price_yuan: float
+    announced_on: date
+    auction_on: date
+    result: Literal["pending", "sold", "failed", "withdrawn"] = "pending"
+    sold_price_yuan: float | None = None
+    buyer: str | None = None
+
+
+class TaskPatch(BaseModel):
+    status: str | None = None
+    evidence: str | None = None
+    evidence_ref: str | None = None
+    completed_on: date | None = None
+    deadline_on: date | None = None
+
+
+@router.get("/cases", summary="Bankruptcy cases with their next deadline and who is late")
+def list_cases(conn: Conn, user: CaseReader, as_of: AsOf = None) -> list[dict[str, Any]]:
+    return cases.list_cases(conn, as_of)
+
+
+@router.post("/cases", status_code=201, summary="Register a bankruptcy case")
+def create_case(
+    conn: Conn, user: CourtWriter, body: CaseIn, response: Response, as_of: AsOf = None
+) -> dict[str, Any]:
+    case = cases.create_case(conn, **body.model_dump(), as_of=as_of)
+    response.headers["ETag"] = f'"{case["version"]}"'
+    return case
+
+
+@router.get("/cases/{case_id}", summary="One case: deadlines, parcels, tasks, auctions, events")
+def get_case(
+    conn: Conn, user: CaseReader, case_id: int, response: Response, as_of: AsOf = None
+) -> dict[str, Any]:
+    case = cases.get_case(conn, case_id, as_of)
+    response.headers["ETag"] = f'"{case["version"]}"'
+    return case
+
+
+@router.post("/cases/{case_id}/events", summary="Move the case to a stage (If-Match required)")
+def case_event(
+    conn: Conn,
+    user: CourtWriter,
+    case_id: int,
+    body: EventIn,
+    response: Response,
+    if_match: Annotated[str | None, Header(alias="If-Match")] = None,
+    as_of: AsOf = None,
+) -> dict[str, Any]:
+    case = cases.advance_case(
+        conn,
+        case_id,
+        body.stage,
+        body.on,
+        expected_version(if_match),
+        body.details,
+        body.note,
+        as_of,
+    )
+    response.headers["ETag"] = f'"{case["version"]}"'
+    return case
+
+
+@router.post("/cases/{case_id}/auctions", status_code=201, summary="Record an auction round")
+def case_auction(
+    conn: Conn, user: CourtWriter, case_id: int, body: AuctionIn, as_of: AsOf = None
+) -> dict[str, Any]:
+    data = body.model_dump()
+    if data["round"] is None:
+        del data["round"]
+    return auctions.add_auction(conn, case_id, data, as_of)
+
+
+@router.get("/cases/{case_id}/dossier", summary="Case dossier as HTML or XLSX", response_model=None)
+def case_dossier(
+    conn: Conn,
+    user: CaseReader,
+    case_id: int,
+    as_of: AsOf = None,
+    format: Literal["html", "xlsx"] = "html",
+) -> Response:
+    if format == "xlsx":
+        return _xlsx(dossier.dossier_xlsx(conn, case_id, as_of), f"case_{case_id}_dossier.xlsx")
+    return HTMLResponse(dossier.dossier_html(conn, case_id, as_of))
+
+
+@router.get("/tasks", summary="Joint-task board (府院联动), overdue first")
+def list_tasks(
+    conn: Conn,
+    user: CaseReader,
+    department: str | None = None,
+    case_id: int | None = None,
+    open_only: bool = False,
+    as_of: AsOf = None,
+) -> list[dict[str, Any]]:
+    if user.role == "department":
+        if department and department != user.department_code:
+            raise PermissionDeniedError(
+                message="部门用户只能查看本部门的任务",
+                message_en="departments see their own tasks",
+                field="department",
+                expected=user.department_code,
+                found=department,
+            )
+        department = user.department_code
+    return tasks.list_tasks(conn, department, case_id, as_of, open_only)
+
+
+@router.patch("/tasks/{task_id}", summary="Update a task's status/evidence (If-Match required)")
+def patch_task(
+    conn: Conn,
+    user: CaseReader,
+    task_id: int,
+    body: TaskPatch,
+    response: Response,
+    if_match: Annotated[str | None, Header(alias="If-Match")] = None,
+    as_of: AsOf = None,
+) -> dict[str, Any]:
+    task = tasks.update_task(
+        conn, task_id, expected_version(if_match), user, body.model_dump(exclude_unset=True), as_of
+    )
+    response.headers["ETag"] = f'"{task["version"]}"'
+    return task
+
+
+@router.get("/release/pipeline", summary="Land on its way back to the market")
+def release_pipeline(conn: Conn, user: CurrentUser, as_of: AsOf = None) -> list[dict[str, Any]]:
+    return pipeline.pipeline_for(conn, user.role, as_of)

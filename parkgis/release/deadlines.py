@@ -1,0 +1,264 @@
+"""Case numbers, the stage machine and the statutory deadlines of a bankruptcy case.
+
+Enterprise Bankruptcy Law 2006 (企业破产法), DOMAIN.md §5. Periods are counted from the day
+after the event (Civil Procedure Law Art. 85: the first day is not counted), so "within 15
+days of the application" on 2024-03-01 is 2024-03-16; months are calendar months clipped
+to the month's end (3 months from 2024-11-30 is 2025-02-28). Not applied: the roll-over of
+a period ending on a public holiday (no holiday calendar yet).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+from typing import Any
+
+from dateutil.relativedelta import relativedelta
+
+from parkgis.errors import ConflictError, ValidationError
+from parkgis.release._common import rules
+
+STAGES = (
+    "application",
+    "accepted",
+    "claims_period",
+    "first_meeting",
+    "plan_or_declaration",
+    "asset_disposal",
+    "distribution",
+    "closed",
+)
+STAGE_SEQ = {s: i + 1 for i, s in enumerate(STAGES)}
+
+_LINEAR = {
+    "application": ("accepted", "closed"),  # closed = application rejected or withdrawn
+    "accepted": ("claims_period",),
+    "claims_period": ("first_meeting",),
+    "first_meeting": ("plan_or_declaration",),
+    "asset_disposal": ("distribution",),
+    "distribution": ("closed",),
+    "closed": (),
+}
+#: Legal transitions by procedure. Liquidation: declaration (Art. 107) then disposal (Art.
+#: 111-112); reorganisation: an approved plan closes the case (Art. 86), a failed one ends
+#: in declaration and disposal (Art. 88, 93); conciliation likewise (Art. 98, 99, 104).
+#: Art. 43 para. 4 / Art. 120: an estate that cannot pay the costs is closed early.
+TRANSITIONS: dict[str, dict[str, tuple[str, ...]]] = {
+    "liquidation": {**_LINEAR, "plan_or_declaration": ("asset_disposal", "closed")},
+    "reorganisation": {**_LINEAR, "plan_or_declaration": ("closed", "asset_disposal")},
+    "conciliation": {**_LINEAR, "plan_or_declaration": ("closed", "asset_disposal")},
+}
+
+_CASE_NO = re.compile(
+    r"^[(（](?P<year>\d{4})[)）](?P<court>[^\d\s]{1,2}\d{2,4})(?P<kind>破申|破)(?P<number>[1-9]\d*)号$"
+)
+
+
+def parse_case_number(value: str, kind: str = "case") -> dict[str, Any]:
+    """Split ``(2024)皖0604破1号``; ``kind`` 'application' expects 破申 (before acceptance)."""
+    field = "case_no" if kind == "case" else "application_no"
+    example = "(2024)皖0604破1号" if kind == "case" else "(2024)皖0604破申1号"
+    m = _CASE_NO.match((value or "").strip())
+    if m is None:
+        raise ValidationError(
+            message=f"案号格式错误：{value!r}，应为（年份）法院代字+"
+            f"{'破' if kind == 'case' else '破申'}+序号+号，如 {example}",
+            message_en=f"malformed case number {value!r}; expected like {example}",
+            field=field,
+            expected=example,
+            found=value,
+        )
+    want = "破" if kind == "case" else "破申"
+    if m["kind"] != want:
+        raise ValidationError(
+            message=f"{value} 是{'破产申请（破申）' if m['kind'] == '破申' else '已受理（破）'}"
+            "案号；"
+            f"受理前使用“破申”案号，受理后使用“破”字案号",
+            message_en=f"{value} is a "
+            f"{'pre-acceptance (破申)' if m['kind'] == '破申' else 'accepted (破)'}"
+            f" number; expected a {want} number here",
+            field=field,
+            expected=example,
+            found=value,
+        )
+    year = int(m["year"])
+    if not 1990 <= year <= 2100:
+        raise ValidationError(
+            message=f"案号年份 {year} 不合理",
+            message_en=f"implausible year {year} in the case number",
+            field=field,
+            expected="1990-2100",
+            found=year,
+        )
+    return {"year": year, "court_code": m["court"], "kind": m["kind"], "number": int(m["number"])}
+
+
+def allowed_next(procedure: str, stage: str) -> list[str]:
+    """Stages a case of ``procedure`` may move to from ``stage``."""
+    return list(TRANSITIONS[procedure][stage])
+
+
+def check_transition(procedure: str, stage: str, target: str) -> None:
+    """Refuse an illegal stage transition, listing the allowed ones."""
+    if target not in STAGE_SEQ:
+        raise ValidationError(
+            message=f"未知阶段 {target}",
+            message_en=f"unknown stage {target!r}",
+            field="stage",
+            expected=list(STAGES),
+            found=target,
+        )
+    allowed = allowed_next(procedure, stage)
+    if target not in allowed:
+        listed = "、".join(allowed) or "无（案件已终结）"
+        raise ConflictError(
+            message=f"不能从“{stage}”转到“{target}”（{procedure}）；允许的下一阶段：{listed}",
+            message_en=f"illegal transition {stage} -> {target} for {procedure}; "
+            f"allowed: {', '.join(allowed) or 'none (case closed)'}",
+            field="stage",
+            expected=allowed,
+            found=target,
+        )
+
+
+def claims_window(announced_on: date) -> tuple[date, date]:
+    """Earliest and latest end of the claims period (Art. 45: 30 days to 3 months)."""
+    cfg = rules("bankruptcy")
+    return (
+        announced_on + timedelta(days=int(cfg["claims_min_days"])),
+        announced_on + relativedelta(months=int(cfg["claims_max_months"])),
+    )
+
+
+def check_claims_deadline(announced_on: date, claims_deadline_on: date) -> None:
+    """Refuse a claims deadline outside Art. 45's window."""
+    lo, hi = claims_window(announced_on)
+    if not lo <= claims_deadline_on <= hi:
+        raise ValidationError(
+            message=f"债权申报期限 {claims_deadline_on} 不符合《企业破产法》第四十五条："
+            f"应在公告之日起30日至3个月内（{lo} 至 {hi}）",
+            message_en=f"claims deadline {claims_deadline_on} outside Art. 45: {lo} to {hi}",
+            field="claims_deadline_on",
+            expected=[lo.isoformat(), hi.isoformat()],
+            found=claims_deadline_on.isoformat(),
+        )
+
+
+def _item(
+    key: str,
+    article: str,
+    zh: str,
+    en: str,
+    due: date,
+    done: date | None,
+    as_of: date,
+    closed: bool,
+) -> dict[str, Any]:
+    if done is not None:
+        status = "done" if done <= due else "done_late"
+        days_left = None
+    elif closed:
+        status, days_left = "not_applicable", None
+    else:
+        days_left = (due - as_of).days
+        status = "overdue" if days_left < 0 else "open"
+    return {
+        "key": key,
+        "article": article,
+        "label_zh": zh,
+        "label_en": en,
+        "due_on": due,
+        "done_on": done,
+        "status": status,
+        "days_left": days_left,
+        "days_overdue": -days_left if days_left is not None and days_left < 0 else 0,
+    }
+
+
+def case_deadlines(case: dict[str, Any], as_of: date) -> list[dict[str, Any]]:
+    """Every statutory deadline of a case computed from its dates (Art. 10, 14, 45, 62, 79)."""
+    cfg = rules("bankruptcy")
+    closed = case["stage"] == "closed"
+    out = []
+    if case["applicant_kind"] == "creditor":
+        days = (
+            int(cfg["creditor_notice_days"])
+            + int(cfg["creditor_objection_days"])
+            + int(cfg["creditor_ruling_days"])
+        )
+    else:
+        days = int(cfg["acceptance_days"])
+    if case["acceptance_extended"]:
+        days += int(cfg["acceptance_extension_days"])
+    out.append(
+        _item(
+            "acceptance",
+            "第十条 Art. 10",
+            "裁定是否受理",
+            "Ruling on acceptance",
+            case["applied_on"] + timedelta(days=days),
+            case["accepted_on"],
+            as_of,
+            closed,
+        )
+    )
+    accepted = case["accepted_on"]
+    if accepted:
+        out.append(
+            _item(
+                "announcement",
+                "第十四条 Art. 14",
+                "通知债权人并公告",
+                "Notify creditors and announce",
+                accepted + timedelta(days=int(cfg["announcement_days"])),
+                case["announced_on"],
+                as_of,
+                closed,
+            )
+        )
+    announced = case["announced_on"]
+    if announced:
+        lo, hi = claims_window(announced)
+        end = case["claims_deadline_on"] or hi
+        item = _item(
+            "claims_period",
+            "第四十五条 Art. 45",
+            "债权申报期届满",
+            "End of the claims period",
+            end,
+            end if as_of >= end else None,
+            as_of,
+            closed,
+        )
+        item["earliest_on"], item["latest_on"] = lo, hi
+        out.append(item)
+        out.append(
+            _item(
+                "first_meeting",
+                "第六十二条 Art. 62",
+                "召开第一次债权人会议",
+                "First creditors' meeting",
+                end + timedelta(days=int(cfg["first_meeting_days"])),
+                case["first_meeting_on"],
+                as_of,
+                closed,
+            )
+        )
+    ruled = case.get("reorganisation_ruled_on")
+    if case["procedure"] == "reorganisation" and ruled:
+        months = int(cfg["plan_months"]) + (
+            int(cfg["plan_extension_months"]) if case["plan_extended"] else 0
+        )
+        out.append(
+            _item(
+                "reorganisation_plan",
+                "第七十九条 Art. 79",
+                "提交重整计划草案",
+                "Submit the reorganisation plan",
+                ruled + relativedelta(months=months),
+                case["plan_submitted_on"],
+                as_of,
+                closed,
+            )
+        )
+    return out
