@@ -14,6 +14,7 @@ CREATE TABLE zone (
     planned_area_km2 numeric CHECK (planned_area_km2 > 0),
     leading_industries text[] NOT NULL DEFAULT '{}',
     source text,
+    extra jsonb NOT NULL DEFAULT '{}',
     geom geometry(MultiPolygon, {srid}) NOT NULL CHECK (ST_IsValid(geom)),
     version integer NOT NULL DEFAULT 1,
     created_at timestamptz NOT NULL DEFAULT now(),
@@ -350,6 +351,7 @@ CREATE TABLE poi (
     zone_code text NOT NULL REFERENCES zone (code),
     kind text NOT NULL REFERENCES poi_kind (code),
     name text NOT NULL,
+    extra jsonb NOT NULL DEFAULT '{}',
     geom geometry(Point, {srid}) NOT NULL CHECK (ST_IsValid(geom)),
     version integer NOT NULL DEFAULT 1,
     created_at timestamptz NOT NULL DEFAULT now(),
@@ -454,6 +456,7 @@ CREATE TABLE joint_task (
     evidence text,
     evidence_ref text,
     completed_on date,
+    extra jsonb NOT NULL DEFAULT '{}',
     version integer NOT NULL DEFAULT 1,
     created_at timestamptz NOT NULL DEFAULT now(),
     updated_at timestamptz NOT NULL DEFAULT now(),
@@ -596,3 +599,16 @@ CREATE TABLE history (
 CREATE INDEX history_table_key_idx ON history (table_name, row_key);
 CREATE INDEX history_at_idx ON history (at);
 COMMENT ON TABLE history IS 'Every change to a core table, written by the logic.record_history trigger';
+
+-- Change log for caches of served layers (tiles, counts): one row per writing statement,
+-- inserted by the statement-level trigger logic.bump_layer_change (postgis/sql/50_serving.sql).
+-- Insert-only, so concurrent writers never wait on (or deadlock over) a shared counter row;
+-- a table's version is (count, max id) of its rows, visible only once the writer commits.
+CREATE SEQUENCE layer_change_seq;
+CREATE TABLE layer_change (
+    id bigint PRIMARY KEY DEFAULT nextval('layer_change_seq'),
+    table_name text NOT NULL,
+    changed_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX layer_change_table_idx ON layer_change (table_name, id);
+COMMENT ON TABLE layer_change IS 'Per-table change log for the tile and count caches (parkgis.serving)';
