@@ -1,0 +1,102 @@
+"""Match latency on a big park beside the bare indexed SQL floor (issue 5 §9).
+
+Usage: .venv/bin/python bench/match_bench.py [--scale K] [--runs N]
+Creates a scratch database from the migrated test template, lays the demo park at
+``scale=K`` (K=1 is the demo; ~100 000 parcels needs the K the demo generator documents),
+refreshes the site facts once (timed), then times ``match`` and the bare SQL that selects
+the same candidates (the floor no engine can beat). Prints p50/p95 in ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.pool import NullPool
+
+from parkgis import db
+from parkgis.config import get_settings
+from parkgis.demo import load_demo
+from parkgis.matching import match, refresh_site_facts
+
+ENQUIRY = {
+    "investor_name": "bench", "industry_code": "C34", "site_kind": "either",
+    "land_mu_min": 20, "land_mu_max": 60, "floor_area_m2_min": 1500, "floor_area_m2_max": 4000,
+    "floor_load_kn_m2_min": 15, "clear_height_m_min": 7, "fire_class": "丙",
+}  # fmt: skip
+
+FLOOR_SQL = """
+SELECT p.id FROM parcel p
+ WHERE p.status IN ('available', 'approved_unsupplied', 'released', 'idle', 'bankruptcy_estate')
+   AND p.area_mu BETWEEN 20 AND 60
+UNION ALL
+SELECT u.id FROM building_unit u
+ WHERE u.status = 'vacant' AND u.area_m2 BETWEEN 1500 AND 4000
+   AND u.floor_load_kn_m2 >= 15 AND u.clear_height_m >= 7
+"""
+
+
+def _pct(values: list[float], q: float) -> float:
+    return statistics.quantiles(values, n=100)[int(q) - 1] if len(values) > 1 else values[0]
+
+
+def main() -> None:
+    """Run the benchmark and print the figures."""
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--scale", type=int, default=1)
+    ap.add_argument("--runs", type=int, default=50)
+    args = ap.parse_args()
+    from parkgis import localdb
+
+    settings = get_settings()
+    localdb.up(settings)
+    name = f"parkgis_bench_match_{args.scale}"
+    admin = create_engine(db.database_url(database="postgres"), poolclass=NullPool,
+                          isolation_level="AUTOCOMMIT")  # fmt: skip
+    url = db.database_url(database=name)
+    with admin.connect() as c:
+        c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        c.execute(text(f'CREATE DATABASE "{name}"'))
+    db.migrate(url, settings)
+    eng = create_engine(url, poolclass=NullPool)
+    t0 = time.perf_counter()
+    with eng.begin() as conn:
+        db.set_actor(conn, "bench")
+        load_demo(conn, seed=42, scale=args.scale, progress=False)
+    load_s = time.perf_counter() - t0
+    with eng.begin() as conn:
+        t0 = time.perf_counter()
+        refresh_site_facts(conn)
+        refresh_s = time.perf_counter() - t0
+        conn.execute(text("ANALYZE"))
+    with eng.connect() as conn:
+        counts = conn.execute(
+            text("SELECT (SELECT count(*) FROM parcel), (SELECT count(*) FROM building_unit)")
+        ).one()
+        engine_ms, floor_ms = [], []
+        n_sites = 0
+        for _ in range(args.runs):
+            t0 = time.perf_counter()
+            result = match(conn, ENQUIRY, "promotion", top=20)
+            engine_ms.append((time.perf_counter() - t0) * 1000)
+            n_sites = len(result.fits) + len(result.near_misses)
+            t0 = time.perf_counter()
+            conn.execute(text(FLOOR_SQL)).all()
+            floor_ms.append((time.perf_counter() - t0) * 1000)
+        conn.rollback()
+    eng.dispose()
+    with admin.connect() as c:
+        c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+    print(f"park: {counts[0]} parcels, {counts[1]} units (scale {args.scale}); load {load_s:.1f} s")
+    print(f"site facts refresh: {refresh_s * 1000:.0f} ms")
+    print(f"match (top 20, {n_sites} sites shown): p50 {_pct(engine_ms, 50):.1f} ms, "
+          f"p95 {_pct(engine_ms, 95):.1f} ms")  # fmt: skip
+    print(f"bare SQL floor: p50 {_pct(floor_ms, 50):.1f} ms, p95 {_pct(floor_ms, 95):.1f} ms")
+    print(f"ratio p95 match / floor: {_pct(engine_ms, 95) / max(_pct(floor_ms, 95), 1e-9):.1f}x")
+
+
+if __name__ == "__main__":
+    main()

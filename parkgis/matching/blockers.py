@@ -1,0 +1,155 @@
+"""Blockers: what must happen before a site can be handed over, and who must act.
+
+Joined from the other layers through ``logic.site_facts``: no frontage on a complete
+road (DOMAIN §8), a downstream pipe of CJJ 181-2012 repair grade III/IV (RI > 4, §7),
+an unlifted seizure or mortgage, a bankruptcy estate (企业破产法; expected date kept in
+``bankruptcy_case.expected_release_on`` by parkgis.release), idle land being recovered
+(MLR Order 53 Art. 14). A blocked site is still ranked; the promotion office needs to know
+what to unblock. Anonymous callers see only "expected available from".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import Connection
+
+STAFF_ROLES = ("promotion", "infrastructure", "department", "land_bureau", "court", "admin")
+_STATUS_ZH = {
+    "planned": "规划",
+    "under_construction": "在建",
+    "complete": "已建成",
+    "dead_end": "断头路",
+}
+_GRADE_ZH = {3: "III级（尽快修复）", 4: "IV级（立即修复）"}
+
+
+def _cost_estimate(conn: Connection, seg: Mapping[str, Any]) -> dict[str, Any]:
+    """Repair method and cost of a segment, estimated by parkgis.repairs (rules/repairs.toml)."""
+    from parkgis.repairs.works import segment_repair_cost
+
+    est = segment_repair_cost(conn, int(seg["id"]))
+    return {"cost_yuan": round(float(est["cost_yuan"]), 2), "method": est.get("method_zh")}
+
+
+def site_blockers(
+    conn: Connection,
+    row: Mapping[str, Any],
+    rules: Mapping[str, Any],
+    departments: Mapping[str, str],
+    as_of: dt.date,
+) -> list[dict[str, Any]]:
+    """Every blocker of one candidate row, in full (staff view)."""
+    who = rules["who"]
+    out: list[dict[str, Any]] = []
+
+    def dept(kind: str) -> dict[str, str]:
+        code = who[kind]
+        return {"who": code, "who_zh": departments.get(code, code)}
+
+    if not row.get("has_access"):
+        status = row.get("nearest_road_status")
+        road = row.get("nearest_road_code") or "—"
+        name = row.get("nearest_road_name") or ""
+        planned = row.get("nearest_road_planned_on")
+        out.append(
+            {
+                "kind": "road_access",
+                "message": f"未临接已建成道路：最近道路 {road}{name}"
+                f"（{_STATUS_ZH.get(status or '', '无')}"
+                + (f"，计划 {planned} 建成" if planned else "")
+                + "），需先完成道路建设",
+                "message_en": "no frontage on a complete road: "
+                f"nearest {road} is {status or 'none'}"
+                + (f", planned for {planned}" if planned else ""),
+                "road_segment_id": row.get("nearest_road_id"),
+                "road_code": row.get("nearest_road_code"),
+                "road_status": status,
+                "planned_completion_on": planned,
+                **dept("road_access"),
+            }
+        )
+    bad = [s for s in (row.get("bad_segments") or []) if (s.get("ri_grade") or 0) >= 3]
+    if bad:
+        segments = []
+        for s in bad:
+            segments.append({**s, **_cost_estimate(conn, s)})
+        total = round(sum(s["cost_yuan"] for s in segments), 2)
+        worst = max(int(s["ri_grade"]) for s in segments)
+        codes = "、".join(s["code"] for s in segments)
+        out.append(
+            {
+                "kind": "drainage",
+                "message": f"下游管段 {codes} 修复等级{_GRADE_ZH[worst]}，"
+                f"估算修复费用 {total / 10000:,.1f} 万元（CJJ 181-2012）",
+                "message_en": f"downstream segment(s) {', '.join(s['code'] for s in segments)} "
+                f"at repair grade {'III' if worst == 3 else 'IV'}; estimated repair "
+                f"{total:,.0f} yuan (CJJ 181-2012)",
+                "segments": segments,
+                "cost_yuan": total,
+                **dept("drainage"),
+            }
+        )
+    for e in row.get("encumbrances") or []:
+        kind = e["kind"]
+        zh = "查封" if kind == "seizure" else "抵押"
+        out.append(
+            {
+                "kind": kind,
+                "message": f"地块存在未解除的{zh}：{e.get('holder')}"
+                + (f"（{e['reference_no']}）" if e.get("reference_no") else ""),
+                "message_en": f"unlifted {kind} held by {e.get('holder')}",
+                "encumbrance_id": e.get("id"),
+                "holder": e.get("holder"),
+                "reference_no": e.get("reference_no"),
+                "amount_yuan": e.get("amount_yuan"),
+                **dept(kind),
+            }
+        )
+    if row.get("case_id"):
+        expected = row.get("case_expected_release_on")
+        out.append(
+            {
+                "kind": "bankruptcy",
+                "message": f"破产财产：{row.get('case_no') or '（申请中）'}，当前阶段"
+                f"{row.get('case_stage_zh')}，预计 {expected or '待定'} 可供",
+                "message_en": f"in the bankruptcy estate of case {row.get('case_no')}, stage "
+                f"{row.get('case_stage_en')}, expected release {expected or 'unknown'}",
+                "case_id": row.get("case_id"),
+                "case_no": row.get("case_no"),
+                "stage": row.get("case_stage"),
+                "expected_release_on": expected,
+                "open_tasks": row.get("case_open_tasks") or [],
+                **dept("bankruptcy"),
+            }
+        )
+    elif row.get("status") == "idle":
+        expected = row.get("available_from")
+        out.append(
+            {
+                "kind": "idle_recovery",
+                "message": "闲置土地待收回（《闲置土地处置办法》第14条），"
+                f"预计 {expected or '待定'} 可供",
+                "message_en": "idle land being recovered (MLR Order 53 Art. 14), "
+                f"expected {expected}",
+                "expected_release_on": expected,
+                **dept("idle_recovery"),
+            }
+        )
+    return out
+
+
+def public_view(available_from: dt.date | None, as_of: dt.date) -> list[dict[str, Any]]:
+    """What an anonymous caller may see of the blockers: only the expected date."""
+    if available_from is not None and available_from <= as_of:
+        return []
+    return [
+        {
+            "kind": "expected",
+            "message": f"预计 {available_from or '待定'} 起可供",
+            "message_en": f"expected available from {available_from or 'to be decided'}",
+            "expected_available_from": available_from,
+        }
+    ]

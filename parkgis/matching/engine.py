@@ -1,0 +1,329 @@
+"""The match: candidates, hard constraints counted in one SQL query, soft score, blockers.
+
+Near miss rule (configurable, ``[matching] near_miss_max_failures``, default 1): a site
+failing no hard constraint *fits*; failing at most N is a *near miss*, returned apart,
+ranked, with the reasons; failing more is only counted per reason (``rejected``).
+Constraints that do not apply to a site (NULL in SQL, e.g. floor load of bare land)
+count as passed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection, text
+
+from parkgis.catalogue import get_layer
+from parkgis.config import get_rules
+from parkgis.matching import blockers as blk
+from parkgis.matching.candidates import Scope, candidates_sql, parcel_groups, unit_groups
+from parkgis.matching.constraints import Constraint, hard_constraints
+from parkgis.matching.enquiry import Enquiry, enquiry_model, get_enquiry, validate_enquiry
+from parkgis.matching.scoring import check_weights, score_site
+
+_DATE_KEYS = ("available_from", "case_expected_release_on", "nearest_road_planned_on")
+KIND_ZH = {
+    "parcel": "地块",
+    "parcels": "相邻地块组合",
+    "unit": "厂房单元",
+    "units": "同层相邻单元组合",
+    "building": "整栋厂房",
+}
+_LAYER_OF = {"parcel": "parcels", "unit": "units", "building": "buildings"}
+_TABLE_OF = {"parcel": "parcel", "unit": "building_unit", "building": "building"}
+
+
+@dataclass
+class MatchResult:
+    """Fits and near misses (ranked, with checks, score parts, blockers); the rest counted."""
+
+    enquiry: dict[str, Any]
+    as_of: dt.date
+    role: str
+    weights: dict[str, float]
+    fits: list[dict[str, Any]] = field(default_factory=list)
+    near_misses: list[dict[str, Any]] = field(default_factory=list)
+    rejected: dict[str, Any] = field(default_factory=dict)
+    constraints: list[str] = field(default_factory=list)
+    near_miss_max_failures: int = 1
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form (dates as ISO strings)."""
+        return json.loads(json.dumps(self.__dict__, default=_json_default))
+
+    @property
+    def sites(self) -> list[dict[str, Any]]:
+        """Fits then near misses."""
+        return self.fits + self.near_misses
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    return str(value)
+
+
+@contextmanager
+def _no_jit(conn: Connection) -> Iterator[None]:
+    """JIT off for the enclosed statements, then back as it was (transaction-local).
+
+    These queries are estimated expensive (recursive CTE, laterals) but run in
+    milliseconds; PostgreSQL's JIT compilation would add seconds to each.
+    """
+    before = conn.execute(text("SELECT current_setting('jit')")).scalar_one()
+    conn.execute(text("SELECT set_config('jit', 'off', true)"))
+    try:
+        yield
+    finally:
+        conn.execute(text("SELECT set_config('jit', :v, true)"), {"v": before})
+
+
+def refresh_site_facts(conn: Connection) -> None:
+    """Recompute logic.site_facts (call after imports; a match also does it when stale)."""
+    with _no_jit(conn):
+        _refresh(conn)
+
+
+def _refresh(conn: Connection) -> None:
+    rules = get_rules()["matching"]
+    conn.execute(
+        text("UPDATE logic.matching_params SET neighbour_radius_m = :r"),
+        {"r": float(rules["neighbour_radius_m"])},
+    )
+    populated = conn.execute(
+        text("SELECT relispopulated FROM pg_class WHERE oid = 'logic.site_facts'::regclass")
+    ).scalar_one()
+    if populated:
+        conn.execute(text("REFRESH MATERIALIZED VIEW CONCURRENTLY logic.site_facts"))
+    else:
+        conn.execute(text("REFRESH MATERIALIZED VIEW logic.site_facts"))
+    conn.execute(text("UPDATE logic.site_facts_state SET stale = false, refreshed_at = now()"))
+
+
+def ensure_fresh(conn: Connection) -> bool:
+    """Refresh the site facts when a layer changed since the last refresh; True if refreshed."""
+    stale = conn.execute(text("SELECT stale FROM logic.site_facts_state")).scalar_one()
+    if stale:
+        refresh_site_facts(conn)
+    return bool(stale)
+
+
+def _as_enquiry(
+    conn: Connection, enquiry: Enquiry | dict[str, Any] | int
+) -> tuple[Enquiry, dict[str, Any]]:
+    if isinstance(enquiry, Enquiry):
+        return enquiry, enquiry.model_dump(mode="json")
+    if isinstance(enquiry, int):
+        row = get_enquiry(conn, enquiry)
+        return enquiry_model(row), json.loads(json.dumps(row, default=_json_default))
+    model = validate_enquiry(enquiry)
+    return model, model.model_dump(mode="json")
+
+
+def _match_sql(constraints: list[Constraint], cand: str) -> str:
+    checks = ", ".join(f"{c.sql} AS ck_{c.name}" for c in constraints) or "true AS ck_none"
+    fails = " + ".join(f"(ck_{c.name} IS FALSE)::int" for c in constraints) or "0"
+    reasons = ", ".join(
+        f"'{c.name}', count(*) FILTER (WHERE ck_{c.name} IS FALSE)" for c in constraints
+    )
+    return f"""
+WITH cand AS MATERIALIZED ({cand}),
+checked AS MATERIALIZED (
+    SELECT x.*, {fails} AS n_fail FROM (SELECT cand.*, {checks} FROM cand) x
+)
+SELECT (SELECT coalesce(jsonb_agg(to_jsonb(c)), '[]'::jsonb) FROM checked c
+         WHERE n_fail <= :max_fail) AS kept,
+       (SELECT jsonb_build_object('count', count(*){", " + reasons if reasons else ""})
+          FROM checked WHERE n_fail > :max_fail) AS rejected
+"""
+
+
+def _departments(conn: Connection) -> dict[str, str]:
+    return {r.code: r.label_zh for r in conn.execute(text("SELECT code, label_zh FROM department"))}
+
+
+def match(
+    conn: Connection,
+    enquiry: Enquiry | dict[str, Any] | int,
+    role: str,
+    top: int | None = None,
+    weights: dict[str, float] | None = None,
+    as_of: dt.date | None = None,
+) -> MatchResult:
+    """Sites that fit an enquiry, the near misses with reasons, and their blockers."""
+    rules = get_rules()
+    mrules = rules["matching"]
+    model, shown = _as_enquiry(conn, enquiry)
+    day = as_of or dt.date.today()
+    w = check_weights(weights, mrules["weights"])
+    ensure_fresh(conn)
+    scope = Scope(land=model.wants_land, building=model.wants_building, role=role)
+    ugroups: list[list[int]] = []
+    pgroups: list[list[int]] = []
+    if scope.building and model.floor_area_m2_min:
+        ugroups = unit_groups(
+            conn, model.floor_area_m2_min, model.floor_area_m2_max or float("inf"), role,
+            float(mrules["unit_gap_max_m"]), int(mrules["max_units_combined"]),
+        )  # fmt: skip
+    if scope.land and model.land_mu_min:
+        pgroups = parcel_groups(
+            conn, model.land_mu_min, model.land_mu_max or float("inf"), role,
+            list(mrules["available_land_statuses"]), float(mrules["parcel_shared_edge_min_m"]),
+            int(mrules["max_parcels_combined"]),
+        )  # fmt: skip
+    constraints = hard_constraints(model, mrules, day)
+    params: dict[str, Any] = {
+        "as_of": day,
+        "available": list(mrules["available_land_statuses"]),
+        "land_statuses": list(mrules["available_land_statuses"])
+        + list(mrules["pipeline_land_statuses"]),
+        "recovery_years": int(rules["idle_land"]["recovery_after_years"]),
+        "unclassified_class": int(mrules["land_class"]["unclassified_industrial_class"]),
+        "industry": model.industry_code,
+        "unit_groups": json.dumps(ugroups),
+        "parcel_groups": json.dumps(pgroups),
+        "max_fail": int(mrules["near_miss_max_failures"]),
+    }
+    for c in constraints:
+        params.update(c.params)
+    sql = _match_sql(constraints, candidates_sql(scope, bool(ugroups), bool(pgroups)))
+    with _no_jit(conn):
+        kept, rejected = conn.execute(text(sql), params).one()
+    staff = role in blk.STAFF_ROLES
+    departments = _departments(conn) if staff else {}
+    fits: list[dict[str, Any]] = []
+    near: list[dict[str, Any]] = []
+    for row in kept:
+        for key in _DATE_KEYS:
+            if row.get(key):
+                row[key] = dt.date.fromisoformat(row[key])
+        dist = row.get("access_road_dist_m")
+        row["has_access"] = dist is not None and dist <= float(mrules["frontage_max_m"])
+        score, parts = score_site(row, model, w, mrules, day)
+        checks = [c.result(row, row[f"ck_{c.name}"]) for c in constraints]
+        full = blk.site_blockers(conn, row, mrules, departments, day) if staff else []
+        site = {
+            "kind": row["kind"],
+            "kind_zh": KIND_ZH[row["kind"]],
+            "id": row["site_id"],
+            "key": f"{row['kind']}:{'+'.join(str(m) for m in row['members'])}",
+            "members": row["members"],
+            "label": row["label"],
+            "zone_code": row["zone_code"],
+            "area_mu": row["area_mu"],
+            "area_m2": row["area_m2"],
+            "available_from": row["available_from"],
+            "score": score,
+            "score_parts": parts,
+            "failed": [c["name"] for c in checks if c["passed"] is False],
+            "checks": checks,
+            "blockers": full if staff else blk.public_view(row.get("available_from"), day),
+        }
+        if row["kind"] in ("units", "parcels"):
+            site["combination"] = {
+                "message": f"单个{'单元' if row['kind'] == 'units' else '地块'}面积不足，"
+                f"{len(row['members'])} 个相邻"
+                f"{'单元（同层）' if row['kind'] == 'units' else '地块'}"
+                f"合并后满足：{row['label']}",
+                "message_en": f"no single {'unit' if row['kind'] == 'units' else 'parcel'} is "
+                f"large enough; {len(row['members'])} adjacent ones together fit: {row['label']}",
+            }
+        (fits if row["n_fail"] == 0 else near).append(site)
+    for group in (fits, near):
+        group.sort(key=lambda s: (-s["score"], s["key"]))
+        for i, s in enumerate(group, start=1):
+            s["rank"] = i
+    if top is not None:
+        fits, near = fits[:top], near[:top]
+    _attach_properties(conn, fits + near, role)
+    rej = dict(rejected or {})
+    count = int(rej.pop("count", 0))
+    return MatchResult(
+        enquiry=shown,
+        as_of=day,
+        role=role,
+        weights=w,
+        fits=fits,
+        near_misses=near,
+        rejected={"count": count, "reasons": {k: v for k, v in rej.items() if v}},
+        constraints=[c.name for c in constraints],
+        near_miss_max_failures=int(mrules["near_miss_max_failures"]),
+    )
+
+
+def visible_columns(kind: str, role: str) -> list[str]:
+    """Columns of a site's table that ``role`` may see (the layer catalogue)."""
+    return [f.name for f in get_layer(_LAYER_OF[kind]).visible_fields(role)]
+
+
+def _attach_properties(conn: Connection, sites: list[dict[str, Any]], role: str) -> None:
+    """Add each site's (members') catalogue-visible fields, selected in SQL per role."""
+    by_kind: dict[str, set[int]] = {}
+    for s in sites:
+        base = s["kind"].rstrip("s") if s["kind"] in ("units", "parcels") else s["kind"]
+        by_kind.setdefault(base, set()).update(s["members"])
+    props: dict[tuple[str, int], dict[str, Any]] = {}
+    for kind, ids in by_kind.items():
+        cols = visible_columns(kind, role)
+        select = ", ".join(f'"{c}"' for c in cols)
+        rows = conn.execute(
+            text(f'SELECT id AS "__id", {select} FROM "{_TABLE_OF[kind]}" WHERE id = ANY(:ids)'),
+            {"ids": sorted(ids)},
+        ).mappings()
+        for r in rows:
+            props[(kind, int(r["__id"]))] = {k: _plain(v) for k, v in r.items() if k != "__id"}
+    for s in sites:
+        base = s["kind"].rstrip("s") if s["kind"] in ("units", "parcels") else s["kind"]
+        members = [props.get((base, m), {}) for m in s["members"]]
+        s["properties"] = members[0] if len(members) == 1 else {"members": members}
+
+
+def _plain(value: Any) -> Any:
+    from decimal import Decimal
+
+    if isinstance(value, Decimal):
+        return float(value)
+    return value
+
+
+def match_features(conn: Connection, enquiry_id: int, role: str) -> dict[str, Any]:
+    """The ranked sites of a stored enquiry as a CRS84 GeoJSON FeatureCollection (for /map)."""
+    result = match(conn, enquiry_id, role)
+    features = []
+    for passed, group in ((True, result.fits), (False, result.near_misses)):
+        for s in group:
+            base = s["kind"].rstrip("s") if s["kind"] in ("units", "parcels") else s["kind"]
+            geom_sql = {
+                "parcel": "SELECT ST_AsGeoJSON(ST_Transform(ST_Union(geom), 4326), 7) "
+                "FROM parcel WHERE id = ANY(:ids)",
+                "building": "SELECT ST_AsGeoJSON(ST_Transform(ST_Union(geom), 4326), 7) "
+                "FROM building WHERE id = ANY(:ids)",
+                "unit": "SELECT ST_AsGeoJSON(ST_Transform(ST_Union(coalesce(u.geom, b.geom)), "
+                "4326), 7) FROM building_unit u JOIN building b ON b.id = u.building_id "
+                "WHERE u.id = ANY(:ids)",
+            }[base]
+            geom = conn.execute(text(geom_sql), {"ids": s["members"]}).scalar()
+            features.append(
+                {
+                    "type": "Feature",
+                    "id": s["key"],
+                    "geometry": json.loads(geom) if geom else None,
+                    "properties": {
+                        "rank": s["rank"],
+                        "score": s["score"],
+                        "passed": passed,
+                        "failed": s["failed"],
+                        "blocker_count": len(s["blockers"]),
+                        "site_kind": s["kind"],
+                        "site_id": s["id"],
+                        "label": s["label"],
+                        "kind_zh": s["kind_zh"],
+                    },
+                }
+            )
+    return {"type": "FeatureCollection", "features": features}

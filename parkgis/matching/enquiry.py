@@ -1,0 +1,286 @@
+"""Investor enquiries 招商项目需求: validate, store, read and edit (table ``investor_enquiry``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+import pydantic
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from sqlalchemy import Connection, text
+
+from parkgis.errors import ConflictError, NotFoundError, StaleVersionError, ValidationError
+
+#: Chinese labels of the enquiry fields, for error messages and tables.
+LABELS_ZH: dict[str, str] = {
+    "code": "需求编号",
+    "investor_name": "投资方",
+    "contact": "联系方式",
+    "project_name": "项目名称",
+    "industry_code": "行业代码（GB/T 4754）",
+    "site_kind": "载体类型",
+    "land_mu_min": "用地面积下限（亩）",
+    "land_mu_max": "用地面积上限（亩）",
+    "floor_area_m2_min": "厂房面积下限（m²）",
+    "floor_area_m2_max": "厂房面积上限（m²）",
+    "floor_load_kn_m2_min": "楼面荷载（kN/m²）",
+    "clear_height_m_min": "净高（m）",
+    "column_grid_m_min": "柱网（m）",
+    "crane_t_min": "行车（t）",
+    "freight_lift_t_min": "货梯（t）",
+    "fire_class": "生产火灾危险性类别",
+    "power_kva": "用电容量（kVA）",
+    "wastewater_m3_day": "废水量（m³/日）",
+    "industrial_wastewater": "是否工业废水",
+    "land_budget_yuan_per_mu": "地价预算（元/亩）",
+    "rent_budget_yuan_m2_month": "租金预算（元/m²·月）",
+    "total_investment_yuan": "总投资（元）",
+    "expected_tax_yuan_year": "预计年税收（元）",
+    "wanted_by": "期望入驻日期",
+    "preferred_zones": "意向园区",
+    "highway_within_km": "距高速出入口（km）",
+    "rail_within_km": "距铁路专用线（km）",
+    "received_on": "受理日期",
+    "status": "状态",
+    "notes": "备注",
+}
+
+FIRE_CLASSES = ("jia", "yi", "bing", "ding", "wu")
+_FIRE_ZH = {"甲": "jia", "乙": "yi", "丙": "bing", "丁": "ding", "戊": "wu"}
+STATUSES = ("open", "shortlist", "signed", "lost", "withdrawn")
+
+Positive = Field(default=None, gt=0)
+NonNegative = Field(default=None, ge=0)
+
+
+class Enquiry(BaseModel):
+    """An investor's requirements; every size, load and budget in the unit of its name."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    code: str | None = Field(default=None, max_length=40)
+    investor_name: str = Field(min_length=1, max_length=200)
+    contact: str | None = None
+    project_name: str | None = None
+    industry_code: str = Field(pattern=r"^[A-T]([0-9]{2}([0-9]{1,2})?)?$")
+    site_kind: Literal["land", "building", "either"] = "either"
+    land_mu_min: float | None = Positive
+    land_mu_max: float | None = Positive
+    floor_area_m2_min: float | None = Positive
+    floor_area_m2_max: float | None = Positive
+    floor_load_kn_m2_min: float | None = Field(default=None, gt=0, le=100)
+    clear_height_m_min: float | None = Field(default=None, gt=0, le=40)
+    column_grid_m_min: float | None = Field(default=None, gt=0, le=60)
+    crane_t_min: float | None = NonNegative
+    freight_lift_t_min: float | None = NonNegative
+    fire_class: str | None = None
+    power_kva: float | None = NonNegative
+    wastewater_m3_day: float | None = NonNegative
+    industrial_wastewater: bool = False
+    land_budget_yuan_per_mu: float | None = NonNegative
+    rent_budget_yuan_m2_month: float | None = NonNegative
+    total_investment_yuan: float | None = NonNegative
+    expected_tax_yuan_year: float | None = NonNegative
+    wanted_by: dt.date | None = None
+    preferred_zones: list[str] = Field(default_factory=list)
+    highway_within_km: float | None = Positive
+    rail_within_km: float | None = Positive
+    received_on: dt.date | None = None
+    status: Literal["open", "shortlist", "signed", "lost", "withdrawn"] = "open"
+    notes: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _fire_class_in_chinese(cls, data: Any) -> Any:
+        if isinstance(data, dict) and isinstance(data.get("fire_class"), str):
+            value = data["fire_class"].strip().rstrip("类")
+            data = {**data, "fire_class": _FIRE_ZH.get(value, value)}
+        return data
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Enquiry:
+        if self.fire_class is not None and self.fire_class not in FIRE_CLASSES:
+            raise ValueError(f"fire_class: expected 甲/乙/丙/丁/戊, found {self.fire_class!r}")
+        for low, high in (
+            ("land_mu_min", "land_mu_max"),
+            ("floor_area_m2_min", "floor_area_m2_max"),
+        ):
+            lo, hi = getattr(self, low), getattr(self, high)
+            if lo is not None and hi is not None and hi < lo:
+                raise ValueError(f"{high}: {hi} < {low} {lo}")
+        has_land = self.land_mu_min is not None or self.land_mu_max is not None
+        has_floor = self.floor_area_m2_min is not None or self.floor_area_m2_max is not None
+        if not (has_land or has_floor):
+            raise ValueError("size: give land_mu_min/max or floor_area_m2_min/max (or both)")
+        if self.site_kind == "land" and not has_land:
+            raise ValueError("land_mu_min: a land enquiry needs a land size in mu")
+        if self.site_kind == "building" and not has_floor:
+            raise ValueError("floor_area_m2_min: a building enquiry needs a floor area in m2")
+        return self
+
+    @property
+    def wants_land(self) -> bool:
+        """Whether parcels are candidates (a land size was given and land is wanted)."""
+        has_land = self.land_mu_min is not None or self.land_mu_max is not None
+        return self.site_kind in ("land", "either") and has_land
+
+    @property
+    def wants_building(self) -> bool:
+        """Whether units and buildings are candidates (a floor area was given)."""
+        has_floor = self.floor_area_m2_min is not None or self.floor_area_m2_max is not None
+        return self.site_kind in ("building", "either") and has_floor
+
+
+def _field_of(message: str, loc: tuple[Any, ...]) -> str | None:
+    if loc:
+        return str(loc[0])
+    head = message.removeprefix("Value error, ").split(":", 1)[0].strip()
+    return head if head in LABELS_ZH or head == "size" else None
+
+
+def validate_enquiry(data: dict[str, Any]) -> Enquiry:
+    """Check an enquiry; a ValidationError names the field in Chinese and English."""
+    try:
+        return Enquiry.model_validate(data)
+    except pydantic.ValidationError as exc:
+        details = []
+        for err in exc.errors():
+            field = _field_of(str(err.get("msg", "")), tuple(err.get("loc", ())))
+            details.append(
+                {"field": field, "reason": err.get("msg"), "found": _plain(err.get("input"))}
+            )
+        first = details[0]
+        label = LABELS_ZH.get(first["field"] or "", first["field"] or "需求")
+        raise ValidationError(
+            message=f"招商需求有误：{label}（{first['reason']}）",
+            message_en=f"invalid enquiry: {first['field']}: {first['reason']}",
+            field=first["field"],
+            found=first["found"],
+            details=details,
+        ) from None
+
+
+def _plain(value: Any) -> Any:
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return str(value)[:200]
+
+
+_COLUMNS = [name for name in Enquiry.model_fields if name not in ("code", "received_on")]
+
+
+def _next_code(conn: Connection, year: int) -> str:
+    n = conn.execute(
+        text("SELECT count(*) FROM investor_enquiry WHERE code LIKE :p"), {"p": f"ENQ-{year}-%"}
+    ).scalar_one()
+    return f"ENQ-{year}-{int(n) + 1:04d}"
+
+
+def create_enquiry(conn: Connection, enquiry: Enquiry, zone_code: str = "340604") -> dict[str, Any]:
+    """Store a validated enquiry; return the stored row (with id, code and version)."""
+    today = dt.date.today()
+    values: dict[str, Any] = {c: getattr(enquiry, c) for c in _COLUMNS}
+    values["code"] = enquiry.code or _next_code(conn, today.year)
+    taken = conn.execute(
+        text("SELECT 1 FROM investor_enquiry WHERE code = :c"), {"c": values["code"]}
+    ).scalar()
+    if taken:
+        raise ConflictError(
+            message=f"需求编号 {values['code']} 已存在",
+            message_en=f"enquiry code {values['code']} already exists",
+            field="code",
+            found=values["code"],
+        )
+    values["received_on"] = enquiry.received_on or today
+    values["zone_code"] = zone_code
+    cols = ", ".join(values)
+    params = ", ".join(f":{c}" for c in values)
+    new_id = conn.execute(
+        text(f"INSERT INTO investor_enquiry ({cols}) VALUES ({params}) RETURNING id"), values
+    ).scalar_one()
+    return get_enquiry(conn, int(new_id))
+
+
+def get_enquiry(conn: Connection, enquiry_id: int) -> dict[str, Any]:
+    """One stored enquiry as a dict (NotFoundError when unknown)."""
+    row = (
+        conn.execute(text("SELECT * FROM investor_enquiry WHERE id = :i"), {"i": enquiry_id})
+        .mappings()
+        .first()
+    )
+    if row is None:
+        raise NotFoundError(
+            message=f"没有编号为 {enquiry_id} 的招商需求",
+            message_en=f"no enquiry {enquiry_id}",
+            field="id",
+            found=enquiry_id,
+        )
+    return {k: _json_value(v) for k, v in row.items() if k != "extra"}
+
+
+def _json_value(value: Any) -> Any:
+    from decimal import Decimal
+
+    return float(value) if isinstance(value, Decimal) else value
+
+
+def list_enquiries(conn: Connection, status: str | None = None) -> list[dict[str, Any]]:
+    """Stored enquiries, newest first, optionally of one status."""
+    rows = (
+        conn.execute(
+            text(
+                "SELECT id FROM investor_enquiry WHERE (CAST(:s AS text) IS NULL OR status = :s) "
+                "ORDER BY received_on DESC, id DESC"
+            ),
+            {"s": status},
+        )
+        .scalars()
+        .all()
+    )
+    return [get_enquiry(conn, int(i)) for i in rows]
+
+
+def enquiry_model(row: dict[str, Any]) -> Enquiry:
+    """The Enquiry of a stored row."""
+    return Enquiry.model_validate({k: row[k] for k in Enquiry.model_fields if k in row})
+
+
+def update_enquiry(
+    conn: Connection, enquiry_id: int, changes: dict[str, Any], expected_version: int | None
+) -> dict[str, Any]:
+    """Apply ``changes`` to an enquiry when its version is ``expected_version`` (If-Match)."""
+    current = get_enquiry(conn, enquiry_id)
+    if expected_version is not None and current["version"] != expected_version:
+        raise StaleVersionError(
+            message=f"招商需求 {current['code']} 已被他人修改（当前版本 {current['version']}）",
+            message_en=f"enquiry {enquiry_id} changed meanwhile (version {current['version']})",
+            field="If-Match",
+            expected=current["version"],
+            found=expected_version,
+        )
+    unknown = sorted(set(changes) - set(Enquiry.model_fields))
+    if unknown:
+        raise ValidationError(
+            message=f"招商需求没有字段 {unknown[0]}",
+            message_en=f"enquiry has no field {unknown[0]!r}",
+            field=unknown[0],
+            expected=sorted(Enquiry.model_fields),
+            found=unknown[0],
+        )
+    merged = enquiry_model(current).model_dump()
+    merged.update(changes)
+    checked = validate_enquiry(merged)
+    values = {c: getattr(checked, c) for c in changes}
+    if values:
+        sets = ", ".join(f"{c} = :{c}" for c in values)
+        done = conn.execute(
+            text(f"UPDATE investor_enquiry SET {sets} WHERE id = :id AND version = :v"),
+            {**values, "id": enquiry_id, "v": current["version"]},
+        ).rowcount
+        if not done:
+            raise StaleVersionError(
+                message="招商需求已被他人修改，请刷新后重试",
+                message_en=f"enquiry {enquiry_id} changed meanwhile",
+                field="If-Match",
+            )
+    return get_enquiry(conn, enquiry_id)

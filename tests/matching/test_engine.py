@@ -1,0 +1,181 @@
+"""Matching on a hand-built park where the right answers are known (issue 5 §8)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import Connection, text
+
+from parkgis.errors import ValidationError
+from parkgis.matching import match
+from tests.matching.sites import build_park
+
+AS_OF = dt.date(2026, 6, 1)
+
+
+@pytest.fixture
+def ids(conn: Connection) -> dict[str, int]:
+    return build_park(conn, AS_OF)
+
+
+def _by_label(sites: list[dict]) -> dict[str, dict]:
+    return {s["label"]: s for s in sites}
+
+
+def test_unit_failing_only_on_floor_load_is_a_near_miss_with_the_figures(
+    conn: Connection, ids: dict[str, int]
+) -> None:
+    result = match(
+        conn,
+        {"investor_name": "甲公司", "industry_code": "C34", "site_kind": "building",
+         "floor_area_m2_min": 1200, "floor_area_m2_max": 2000, "floor_load_kn_m2_min": 15},
+        role="promotion", as_of=AS_OF,
+    )  # fmt: skip
+    near = _by_label(result.near_misses)
+    assert "U-LOAD" in near
+    site = near["U-LOAD"]
+    assert site["failed"] == ["floor_load"]
+    check = next(c for c in site["checks"] if c["name"] == "floor_load")
+    assert check["message_en"] == "floor load 8 kN/m² < 15 kN/m² required"
+    assert "8" in check["message"] and "15" in check["message"]
+    assert "U-LOAD" not in _by_label(result.fits)
+
+
+def test_two_adjacent_units_fit_only_together(conn: Connection, ids: dict[str, int]) -> None:
+    result = match(
+        conn,
+        {"investor_name": "乙公司", "industry_code": "C34", "site_kind": "building",
+         "floor_area_m2_min": 1000, "floor_area_m2_max": 1400},
+        role="promotion", as_of=AS_OF,
+    )  # fmt: skip
+    fits = _by_label(result.fits)
+    assert "U-A+U-B" in fits
+    combo = fits["U-A+U-B"]
+    assert combo["kind"] == "units"
+    assert sorted(combo["members"]) == sorted([ids["u_a"], ids["u_b"]])
+    assert combo["area_m2"] == 1200
+    assert "相邻" in combo["combination"]["message"]
+    assert "U-A" not in fits and "U-B" not in fits  # each alone is too small
+    assert "U-LET" not in fits and "U-LET" not in _by_label(result.near_misses)
+
+
+def test_site_that_fits_but_drains_through_a_grade_iv_pipe_is_blocked(
+    conn: Connection, ids: dict[str, int]
+) -> None:
+    result = match(
+        conn,
+        {"investor_name": "丙公司", "industry_code": "C34", "site_kind": "land",
+         "land_mu_min": 10, "land_mu_max": 20},
+        role="promotion", as_of=AS_OF,
+    )  # fmt: skip
+    fits = _by_label(result.fits)
+    site = fits["P-PIPE"]
+    drainage = [b for b in site["blockers"] if b["kind"] == "drainage"]
+    assert len(drainage) == 1
+    seg = drainage[0]["segments"][0]
+    assert seg["code"] == "S1" and seg["ri_grade"] == 4 and seg["ri"] > 7
+    assert drainage[0]["cost_yuan"] > 0 and drainage[0]["who"] == "housing"
+    assert all(b["kind"] != "road_access" for b in site["blockers"])
+    assert next(p for p in site["score_parts"] if p["criterion"] == "drainage")["score"] == 0.0
+
+
+def test_bankruptcy_parcel_releasing_next_month(conn: Connection, ids: dict[str, int]) -> None:
+    enquiry = {"investor_name": "丁公司", "industry_code": "C34", "site_kind": "land",
+               "land_mu_min": 10, "land_mu_max": 20}  # fmt: skip
+    later = match(
+        conn, {**enquiry, "wanted_by": AS_OF + dt.timedelta(days=60)}, "promotion", as_of=AS_OF
+    )
+    site = _by_label(later.fits)["P-BANK"]
+    assert site["available_from"] == AS_OF + dt.timedelta(days=30)
+    bank = next(b for b in site["blockers"] if b["kind"] == "bankruptcy")
+    assert bank["case_no"] == "(2025)皖0604破3号"
+    assert bank["stage"] == "asset_disposal"
+    assert bank["expected_release_on"] == AS_OF + dt.timedelta(days=30)
+    soon = match(
+        conn, {**enquiry, "wanted_by": AS_OF + dt.timedelta(days=7)}, "promotion", as_of=AS_OF
+    )
+    near = _by_label(soon.near_misses)["P-BANK"]
+    assert near["failed"] == ["wanted_by"]
+    # Visitors do not see land in the release pipeline at all.
+    public = match(
+        conn, {**enquiry, "wanted_by": AS_OF + dt.timedelta(days=60)}, "public", as_of=AS_OF
+    )
+    assert "P-BANK" not in _by_label(public.sites)
+    assert all(b["kind"] == "expected" for s in public.sites for b in s["blockers"])
+
+
+def test_adjacent_parcels_combined_when_each_is_too_small(
+    conn: Connection, ids: dict[str, int]
+) -> None:
+    result = match(
+        conn,
+        {"investor_name": "戊公司", "industry_code": "C34", "site_kind": "land", "land_mu_min": 12,
+         "land_mu_max": 20},
+        role="promotion", as_of=AS_OF,
+    )  # fmt: skip
+    fits = _by_label(result.fits)
+    assert "P-SMALL1+P-SMALL2" in fits
+    assert fits["P-SMALL1+P-SMALL2"]["kind"] == "parcels"
+
+
+def test_heavy_industry_needs_class_3_land(conn: Connection, ids: dict[str, int]) -> None:
+    result = match(
+        conn,
+        {"investor_name": "化工公司", "industry_code": "C26", "site_kind": "land",
+         "land_mu_min": 10, "land_mu_max": 20},
+        role="promotion", as_of=AS_OF,
+    )  # fmt: skip
+    assert not result.fits
+    site = _by_label(result.near_misses)["P-PIPE"]
+    assert site["failed"] == ["land_use"]
+    msg = next(c for c in site["checks"] if c["name"] == "land_use")["message"]
+    assert "100103" in msg
+
+
+def test_impossible_enquiry_returns_nothing_with_reasons_counted(
+    conn: Connection, ids: dict[str, int]
+) -> None:
+    result = match(
+        conn,
+        {"investor_name": "X", "industry_code": "C26", "site_kind": "either", "land_mu_min": 10,
+         "land_mu_max": 20, "floor_area_m2_min": 1000, "floor_area_m2_max": 2000,
+         "floor_load_kn_m2_min": 60, "fire_class": "甲", "land_budget_yuan_per_mu": 1000,
+         "rent_budget_yuan_m2_month": 1, "highway_within_km": 1},
+        role="promotion", as_of=AS_OF,
+    )  # fmt: skip
+    assert result.fits == [] and result.near_misses == []
+    assert result.rejected["count"] >= 4
+    assert result.rejected["reasons"]["highway"] >= 4
+    assert result.rejected["reasons"]["land_budget"] >= 1
+
+
+def test_weights_must_sum_to_100(conn: Connection, ids: dict[str, int]) -> None:
+    enquiry = {"investor_name": "X", "industry_code": "C34", "land_mu_min": 10}
+    with pytest.raises(ValidationError) as err:
+        match(conn, enquiry, "promotion", weights={"size_fit": 50, "price": 20}, as_of=AS_OF)
+    assert err.value.field == "weights"
+    result = match(conn, enquiry, "promotion", weights={"size_fit": 60, "price": 40}, as_of=AS_OF)
+    parts = result.fits[0]["score_parts"]
+    assert sum(p["weight"] for p in parts) == 100
+
+
+def test_facts_are_marked_stale_by_a_change_and_refreshed_by_the_next_match(
+    conn: Connection, ids: dict[str, int]
+) -> None:
+    enquiry = {
+        "investor_name": "X",
+        "industry_code": "C34",
+        "site_kind": "land",
+        "land_mu_min": 10,
+        "land_mu_max": 20,
+    }
+    match(conn, enquiry, "promotion", as_of=AS_OF)
+    assert conn.execute(text("SELECT stale FROM logic.site_facts_state")).scalar() is False
+    conn.execute(
+        text("UPDATE road_segment SET status = 'planned' WHERE id = :i"), {"i": ids["road"]}
+    )
+    assert conn.execute(text("SELECT stale FROM logic.site_facts_state")).scalar() is True
+    site = _by_label(match(conn, enquiry, "promotion", as_of=AS_OF).fits)["P-PIPE"]
+    road = next(b for b in site["blockers"] if b["kind"] == "road_access")
+    assert road["road_code"] == "R-1" and road["road_status"] == "planned"
