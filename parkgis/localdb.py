@@ -277,6 +277,7 @@ def _initdb(bindir: Path, cluster: Cluster) -> None:
             f"listen_addresses = '127.0.0.1'\nport = {cluster.port}\n"
             "unix_socket_directories = ''\nmax_connections = 200\n"
             "shared_buffers = '512MB'\nwork_mem = '32MB'\nmaintenance_work_mem = '256MB'\n"
+            "jit = off\n"
             "fsync = on\nlog_min_messages = warning\n"
         )
 
@@ -362,6 +363,11 @@ def _ensure_database(cluster: Cluster, log: list[str]) -> None:
     conn.autocommit = True
     try:
         with conn.cursor() as cur:
+            # JIT costs seconds on spatial queries' estimates and helps no parkgis query.
+            cur.execute("SELECT current_setting('jit')")
+            if cur.fetchone() != ("off",):
+                cur.execute("ALTER SYSTEM SET jit = off")
+                cur.execute("SELECT pg_reload_conf()")
             cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (cluster.database,))
             if cur.fetchone() is None:
                 cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(cluster.database)))
