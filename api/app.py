@@ -5,14 +5,18 @@ from __future__ import annotations
 import importlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 
 from api.errors import add_exception_handlers
 from api.middleware import RequestContextMiddleware
 from parkgis import db
 from parkgis.config import Settings, get_settings
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 #: Router modules in inclusion order; each defines ``router``. The OGC API Features
 #: routes come last because they own the service root.
@@ -60,4 +64,6 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
                 raise
             continue
         app.include_router(module.router)
+    # Map viewers' scripts and styles (api/static, vendored by `python -m api.vendor`).
+    app.mount("/static", StaticFiles(directory=STATIC_DIR, check_dir=False), name="static")
     return app

@@ -26,6 +26,11 @@ def _key_from(x_api_key: str | None, authorization: str | None) -> str | None:
     return None
 
 
+#: Cookie set by the map pages (``/map...?key=``) so a browser can open staff maps; honoured
+#: for GET/HEAD only, so a cross-site form cannot act with it (api/routes/maps.py).
+KEY_COOKIE = "parkgis_key"
+
+
 def current_user(
     request: Request,
     x_api_key: Annotated[str | None, Header(alias="X-API-Key", include_in_schema=False)] = None,
@@ -33,6 +38,8 @@ def current_user(
 ) -> User:
     """The caller: anonymous (public role) without a key, 401 with a bad key."""
     key = _key_from(x_api_key, authorization)
+    if key is None and request.method in ("GET", "HEAD"):
+        key = request.cookies.get(KEY_COOKIE) or None
     if key is None:
         return ANONYMOUS
     with get_engine(request).connect() as conn:

@@ -1,0 +1,236 @@
+"""What the map viewers read from the database: extents, boundaries, small layers, labels.
+
+Every query goes through the layer catalogue: the columns a role may see and the rows
+(``Layer.rows_for``) are part of the SQL; identifiers come only from the catalogue or
+the whitelists below and are quoted; user values are bound parameters.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import Connection, text
+
+from parkgis.catalogue import Layer, get_layer
+from parkgis.config import get_settings
+from parkgis.errors import ValidationError
+
+#: Code-list tables (postgis/migrations/versions/0001_code_lists.sql) that label the values
+#: of a layer's field; whitelisted here so no identifier comes from a request.
+CODE_TABLES: dict[tuple[str, str], str] = {
+    ("parcels", "status"): "land_status",
+    ("idle_land", "status"): "land_status",
+    ("parcels", "tenure"): "tenure",
+    ("buildings", "design_fire_class"): "fire_hazard_class",
+    ("buildings", "status"): "building_status",
+    ("units", "status"): "unit_status",
+    ("roads", "status"): "road_status",
+    ("roads", "road_class"): "road_class",
+    ("pipes", "system"): "drainage_system",
+    ("pipes", "material"): "pipe_material",
+    ("manholes", "system"): "drainage_system",
+    ("cases", "stage"): "case_stage",
+    ("cases", "procedure"): "case_procedure",
+}
+
+#: Without any data, the viewers open on Lieshan District (lat, lng).
+LIESHAN_CENTRE = (33.90, 116.81)
+
+
+def quote_ident(name: str) -> str:
+    """Quote a PostgreSQL identifier, schema-qualified names part by part."""
+    return ".".join('"' + part.replace('"', '""') + '"' for part in name.split("."))
+
+
+def code_labels(conn: Connection, layer_id: str, field: str, lang: str = "zh") -> dict[str, str]:
+    """Value -> label for a coded field (code-list table, else the catalogue's value aliases)."""
+    table = CODE_TABLES.get((layer_id, field))
+    if table is not None:
+        column = "label_zh" if lang == "zh" else "label_en"
+        rows = conn.execute(text(f"SELECT code, {column} FROM {quote_ident(table)}")).all()
+        return {str(code): str(label) for code, label in rows}
+    labels: dict[str, str] = {}
+    for alias, code in get_layer(layer_id).field(field).values.items():
+        labels.setdefault(code, alias)
+    return labels
+
+
+def fire_class_ranks(conn: Connection) -> dict[str, int]:
+    """Production fire-hazard class -> rank (1 = 甲, most hazardous), GB 50016-2014 §3.1.1."""
+    rows = conn.execute(text("SELECT code, hazard_rank FROM fire_hazard_class")).all()
+    return {str(code): int(rank) for code, rank in rows}
+
+
+def public_land_statuses(conn: Connection) -> list[str]:
+    """Land statuses shown to visitors of the investment-promotion view (land_status.is_public)."""
+    rows = conn.execute(text("SELECT code FROM land_status WHERE is_public ORDER BY code"))
+    return [str(c) for c in rows.scalars()]
+
+
+def _row_predicate(layer: Layer, role: str) -> str:
+    predicate = layer.rows_for(role)
+    return f"({predicate})" if predicate else "TRUE"
+
+
+def layer_bounds(conn: Connection, layer_id: str, role: str) -> list[list[float]] | None:
+    """[[south, west], [north, east]] in WGS84 of the rows ``role`` sees (None when empty)."""
+    layer = get_layer(layer_id)
+    layer.check_role(role)
+    sql = (
+        "SELECT ST_XMin(b), ST_YMin(b), ST_XMax(b), ST_YMax(b) FROM ("
+        "SELECT ST_Transform(ST_SetSRID(ST_Extent(geom)::geometry, :srid), 4326) AS b "
+        f"FROM {quote_ident(layer.table)} WHERE {_row_predicate(layer, role)}) e"
+    )
+    row = conn.execute(text(sql), {"srid": get_settings().srid}).first()
+    if row is None or row[0] is None:
+        return None
+    west, south, east, north = (float(v) for v in row)
+    return [[south, west], [north, east]]
+
+
+def park_boundary(conn: Connection, simplify_m: float = 2.0) -> dict[str, Any]:
+    """The district and park boundaries (zone table) as a CRS84 FeatureCollection."""
+    rows = conn.execute(
+        text(
+            "SELECT code, kind, name_zh, name_en, ST_AsGeoJSON(ST_Transform("
+            "ST_SimplifyPreserveTopology(geom, :tol), 4326), 6) FROM zone ORDER BY code"
+        ),
+        {"tol": simplify_m},
+    ).all()
+    features = [
+        {
+            "type": "Feature",
+            "properties": {"code": code, "kind": kind, "name_zh": zh, "name_en": en},
+            "geometry": json.loads(geom),
+        }
+        for code, kind, zh, en, geom in rows
+    ]
+    return {"type": "FeatureCollection", "features": features}
+
+
+def layer_geojson(
+    conn: Connection,
+    layer_id: str,
+    role: str = "public",
+    where: dict[str, Any] | None = None,
+    limit: int = 5000,
+) -> dict[str, Any]:
+    """A small layer as CRS84 GeoJSON with only the fields ``role`` sees (for notebooks).
+
+    ``where`` holds equality filters on visible fields (``{"status": "available"}``);
+    its keys are checked against the catalogue, its values are bound parameters.
+    """
+    layer = get_layer(layer_id)
+    layer.check_role(role)
+    if not layer.has_geometry:
+        raise ValidationError(
+            message=f"图层 {layer.title_zh} 没有几何图形，无法制图",
+            message_en=f"layer {layer_id} has no geometry to map",
+            field="layer",
+            found=layer_id,
+        )
+    visible = {f.name: f for f in layer.visible_fields(role)}
+    clauses = [_row_predicate(layer, role)]
+    params: dict[str, Any] = {"limit": int(limit)}
+    for i, (name, value) in enumerate((where or {}).items()):
+        if name not in visible:
+            raise ValidationError(
+                message=f"图层 {layer.title_zh} 没有可筛选的字段 {name}",
+                message_en=f"layer {layer_id} has no field {name!r} visible to role {role}",
+                field="where",
+                expected=sorted(visible),
+                found=name,
+            )
+        clauses.append(f"{quote_ident(name)} = :w{i}")
+        params[f"w{i}"] = value
+    columns = ", ".join(quote_ident(n) for n in visible)
+    id_col = quote_ident(layer.id_column)
+    order = f" ORDER BY {id_col}"
+    sql = (
+        f"SELECT {id_col} AS __id, ST_AsGeoJSON(ST_Transform(geom, 4326), 7) AS __geom"
+        f"{', ' + columns if columns else ''} FROM {quote_ident(layer.table)} "
+        f"WHERE geom IS NOT NULL AND {' AND '.join(clauses)}{order} LIMIT :limit"
+    )
+    features = []
+    for row in conn.execute(text(sql), params).mappings():
+        props = {k: _jsonable(v) for k, v in row.items() if not k.startswith("__")}
+        features.append(
+            {
+                "type": "Feature",
+                "id": _jsonable(row["__id"]),
+                "properties": props,
+                "geometry": json.loads(row["__geom"]),
+            }
+        )
+    return {"type": "FeatureCollection", "features": features}
+
+
+def _jsonable(value: Any) -> Any:
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    try:
+        return float(value)  # Decimal
+    except (TypeError, ValueError):
+        return str(value)  # dates
+
+
+def find_parcels(conn: Connection, query: str, role: str, limit: int = 10) -> list[dict[str, Any]]:
+    """Parcels whose plot number (or parcel code, when visible) contains ``query``, with bbox."""
+    layer = get_layer("parcels")
+    layer.check_role(role)
+    query = query.strip()
+    if not query:
+        raise ValidationError(
+            message="请输入地块编号",
+            message_en="enter a plot number to search",
+            field="q",
+            found=query,
+        )
+    pattern = "%" + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    visible = {f.name for f in layer.visible_fields(role)}
+    matches = ["plot_no ILIKE :p"]
+    if "parcel_code" in visible:
+        matches.append("parcel_code ILIKE :p")
+    name_col = "name" if "name" in visible else "NULL"
+    sql = (
+        f"SELECT id, plot_no, {name_col} AS name, ST_XMin(b), ST_YMin(b), ST_XMax(b), ST_YMax(b) "
+        "FROM (SELECT id, plot_no, name, ST_Transform(geom, 4326) AS b FROM parcel "
+        f"WHERE ({' OR '.join(matches)}) AND {_row_predicate(layer, role)} "
+        "ORDER BY plot_no LIMIT :limit) s"
+    )
+    rows = conn.execute(text(sql), {"p": pattern, "limit": int(limit)}).all()
+    return [
+        {
+            "id": int(r[0]),
+            "plot_no": r[1],
+            "name": r[2],
+            "bbox": [float(r[3]), float(r[4]), float(r[5]), float(r[6])],
+        }
+        for r in rows
+    ]
+
+
+def parcels_by_id(conn: Connection, ids: list[int], role: str) -> dict[str, Any]:
+    """Parcels ``ids`` that ``role`` sees, as CRS84 GeoJSON with plot number and status."""
+    layer = get_layer("parcels")
+    layer.check_role(role)
+    rows = conn.execute(
+        text(
+            "SELECT id, plot_no, status, ST_AsGeoJSON(ST_Transform(geom, 4326), 7) FROM parcel "
+            f"WHERE id = ANY(:ids) AND {_row_predicate(layer, role)} ORDER BY plot_no"
+        ),
+        {"ids": list(ids)},
+    ).all()
+    features = [
+        {
+            "type": "Feature",
+            "id": int(pid),
+            "properties": {"plot_no": plot_no, "status": status},
+            "geometry": json.loads(geom),
+        }
+        for pid, plot_no, status, geom in rows
+    ]
+    return {"type": "FeatureCollection", "features": features}
