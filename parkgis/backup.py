@@ -35,7 +35,7 @@ def _tool(name: str) -> str:
         candidate = find_bindir() / name
         if candidate.exists():
             return str(candidate)
-    except Exception:  # noqa: BLE001 - fall back to PATH below
+    except Exception:
         pass
     found = shutil.which(name)
     if not found:

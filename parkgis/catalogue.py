@@ -35,6 +35,8 @@ class Field:
     computed: bool = False
     queryable: bool = True
     description: str = ""
+    #: Source column name -> unit of its values when not the field's own (e.g. "MJ_MU" -> "亩").
+    alias_units: dict[str, str] = field(default_factory=dict)
 
     def visible(self, role: str) -> bool:
         """Whether ``role`` may see this field (admin sees everything)."""
@@ -79,6 +81,8 @@ class Layer:
     popup: tuple[str, ...] = ()
     list_order: str | None = None
     lookups: tuple[Lookup, ...] = ()
+    #: Columns identifying a row for upserts when there is no single business key.
+    key_fields: tuple[str, ...] = ()
 
     @property
     def has_geometry(self) -> bool:
@@ -141,6 +145,7 @@ def _field(raw: dict[str, Any]) -> Field:
         computed=bool(raw.get("computed", False)),
         queryable=bool(raw.get("queryable", True)),
         description=raw.get("description", ""),
+        alias_units=dict(raw.get("alias_units", {})),
     )
 
 
@@ -175,6 +180,7 @@ def _layer(raw: dict[str, Any]) -> Layer:
             )
             for lk in raw.get("lookups", [])
         ),
+        key_fields=tuple(raw.get("key_fields", [])),
     )
 
 

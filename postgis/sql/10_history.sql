@@ -23,25 +23,41 @@ COMMENT ON FUNCTION logic.bump_version() IS
 
 CREATE FUNCTION logic.record_history() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
-    before_row jsonb;
-    after_row jsonb;
-    key jsonb := '{}'::jsonb;
-    col text;
+    key_of_r text;
+    key_of_n text;
+    same_key text;
 BEGIN
-    IF TG_OP <> 'INSERT' THEN before_row := to_jsonb(OLD) - 'key_hash'; END IF;
-    IF TG_OP <> 'DELETE' THEN after_row := to_jsonb(NEW) - 'key_hash'; END IF;
-    IF TG_OP = 'UPDATE' AND before_row = after_row THEN
-        RETURN NULL;
+    -- One INSERT ... SELECT per statement over the transition tables: a bulk load of
+    -- 100 000 rows writes its history in one pass instead of 100 000 trigger calls.
+    SELECT string_agg(format('%L, r.%I', c, c), ', '),
+           string_agg(format('%L, n.%I', c, c), ', '),
+           string_agg(format('o.%I = n.%I', c, c), ' AND ')
+      INTO key_of_r, key_of_n, same_key
+      FROM unnest(TG_ARGV) AS c;
+    IF TG_OP = 'INSERT' THEN
+        EXECUTE format(
+            'INSERT INTO public.history (table_name, row_key, op, actor, before, after) '
+            'SELECT %L, jsonb_build_object(%s), ''INSERT'', logic.actor(), NULL, '
+            'to_jsonb(r) - ''key_hash'' FROM new_rows r', TG_TABLE_NAME, key_of_r);
+    ELSIF TG_OP = 'DELETE' THEN
+        EXECUTE format(
+            'INSERT INTO public.history (table_name, row_key, op, actor, before, after) '
+            'SELECT %L, jsonb_build_object(%s), ''DELETE'', logic.actor(), '
+            'to_jsonb(r) - ''key_hash'', NULL FROM old_rows r', TG_TABLE_NAME, key_of_r);
+    ELSE
+        EXECUTE format(
+            'INSERT INTO public.history (table_name, row_key, op, actor, before, after) '
+            'SELECT %L, jsonb_build_object(%s), ''UPDATE'', logic.actor(), b, a '
+            'FROM (SELECT n.*, to_jsonb(o) - ''key_hash'' AS b, to_jsonb(n) - ''key_hash'' AS a '
+            '      FROM old_rows o JOIN new_rows n ON %s) AS n '
+            'WHERE b IS DISTINCT FROM a', TG_TABLE_NAME, key_of_n, same_key);
     END IF;
-    FOREACH col IN ARRAY TG_ARGV LOOP
-        key := key || jsonb_build_object(col, coalesce(after_row, before_row) -> col);
-    END LOOP;
-    INSERT INTO public.history (table_name, row_key, op, actor, before, after)
-    VALUES (TG_TABLE_NAME, key, TG_OP, logic.actor(), before_row, after_row);
     RETURN NULL;
 END
 $$;
-COMMENT ON FUNCTION logic.record_history() IS 'AFTER trigger: one history row per changed row; TG_ARGV = key columns';
+COMMENT ON FUNCTION logic.record_history() IS
+  'AFTER ... FOR EACH STATEMENT with transition tables: one history row per changed row; '
+  'TG_ARGV = key columns';
 
 DO $$
 DECLARE
@@ -66,9 +82,19 @@ BEGIN
         EXECUTE format(
             'CREATE TRIGGER bump_version BEFORE UPDATE ON public.%I '
             'FOR EACH ROW EXECUTE FUNCTION logic.bump_version(%s)', tracked[i][1], generated);
+        -- PostgreSQL allows transition tables on single-event triggers only: three triggers.
         EXECUTE format(
-            'CREATE TRIGGER record_history AFTER INSERT OR UPDATE OR DELETE ON public.%I '
-            'FOR EACH ROW EXECUTE FUNCTION logic.record_history(%s)', tracked[i][1], args);
+            'CREATE TRIGGER record_history AFTER INSERT ON public.%I REFERENCING NEW TABLE AS '
+            'new_rows FOR EACH STATEMENT EXECUTE FUNCTION logic.record_history(%s)',
+            tracked[i][1], args);
+        EXECUTE format(
+            'CREATE TRIGGER record_history_update AFTER UPDATE ON public.%I REFERENCING OLD '
+            'TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT '
+            'EXECUTE FUNCTION logic.record_history(%s)', tracked[i][1], args);
+        EXECUTE format(
+            'CREATE TRIGGER record_history_delete AFTER DELETE ON public.%I REFERENCING OLD '
+            'TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION logic.record_history(%s)',
+            tracked[i][1], args);
     END LOOP;
 END
 $$;

@@ -1,0 +1,353 @@
+"""Export layers as GeoPackage, Shapefile, GeoJSON (RFC 7946), CSV or XLSX ledgers (台账).
+
+Only what the role may see leaves the database: the columns of ``visible_fields(role)``
+and the rows of ``rows_for(role)``, both in the query. Filters use a small syntax
+(``field=value``, ``field>value``, ``>=``, ``<``, ``<=``, ``!=``; several joined by ``;``)
+on catalogue fields, with the values bound as parameters: never raw SQL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import shutil
+import tempfile
+import zipfile
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import shapely
+from sqlalchemy import Connection, text
+
+from parkgis.catalogue import Field, Layer, get_layer
+from parkgis.config import get_settings
+from parkgis.errors import ValidationError
+
+FORMATS = ("gpkg", "shp", "geojson", "csv", "xlsx")
+MEDIA_TYPES = {
+    "gpkg": "application/geopackage+sqlite3",
+    "shp": "application/zip",
+    "geojson": "application/geo+json",
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+_OPERATORS = ("!=", ">=", "<=", "=", ">", "<")
+_CONDITION = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(!=|>=|<=|=|>|<)\s*(.*?)\s*$")
+#: First characters that make a spreadsheet cell a formula (OWASP CSV/formula injection).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _bad(message: str, message_en: str, **kw: Any) -> ValidationError:
+    return ValidationError(message=message, message_en=message_en, **kw)
+
+
+def parse_where(
+    layer: Layer, role: str, where: list[str] | str | None
+) -> tuple[str, dict[str, Any]]:
+    """SQL predicate and bound parameters for the restricted filter syntax."""
+    from parkgis.ingest.mapping import BadValue, convert
+
+    if not where:
+        return "", {}
+    items = [where] if isinstance(where, str) else list(where)
+    conditions = [c for item in items for c in item.split(";") if c.strip()]
+    visible = {f.name: f for f in layer.visible_fields(role) if f.queryable}
+    q = '"{}"'.format
+    parts, params = [], {}
+    for i, condition in enumerate(conditions):
+        match = _CONDITION.match(condition)
+        if not match:
+            raise _bad(
+                f"筛选条件格式错误：{condition}（应为 字段=值、字段>值 等，多个条件用 ; 分隔）",
+                f"bad filter {condition!r}: expected field=value, field>value, ... joined by ';'",
+                field="where",
+                found=condition,
+                expected=list(_OPERATORS),
+            )
+        name, op, raw = match.groups()
+        if name not in visible:
+            raise _bad(
+                f"不能按字段 {name} 筛选",
+                f"cannot filter on field {name!r}",
+                field="where",
+                found=name,
+                expected=sorted(visible),
+            )
+        f = visible[name]
+        if f.type == "text[]":
+            parts.append(f":w{i} = ANY({q(name)})")
+            params[f"w{i}"] = raw
+            continue
+        try:
+            value = convert(f, raw.strip().strip("'\""), {})
+        except BadValue as exc:
+            raise _bad(
+                f"筛选值 {raw} 不符合字段 {name} 的类型",
+                f"filter value {raw!r} does not fit {name}",
+                field="where",
+                found=raw,
+                expected=exc.expected,
+            ) from exc
+        parts.append(f"{q(name)} {op} :w{i}")
+        params[f"w{i}"] = value
+    return " AND ".join(parts), params
+
+
+def fetch(
+    conn: Connection,
+    layer: Layer,
+    role: str,
+    where: list[str] | str | None = None,
+    srid: int | None = None,
+) -> tuple[list[Field], pd.DataFrame]:
+    """The rows and columns ``role`` may see, geometry (if any) as shapely in ``srid``."""
+    from parkgis.ingest.load import quote_table
+
+    layer.check_role(role)
+    fields = [f for f in layer.visible_fields(role)]
+    cols = [f'"{f.name}"' for f in fields]
+    params: dict[str, Any] = {}
+    if layer.has_geometry:
+        cols.append("ST_AsBinary(ST_Transform(geom, :srid)) AS __geom")
+        params["srid"] = srid or get_settings().srid
+    predicates = []
+    rows_for = layer.rows_for(role)
+    if rows_for:
+        predicates.append(f"({rows_for})")
+    clause, bound = parse_where(layer, role, where)
+    if clause:
+        predicates.append(clause)
+    params.update(bound)
+    sql = f"SELECT {', '.join(cols)} FROM {quote_table(conn, layer.table)}"
+    if predicates:
+        sql += " WHERE " + " AND ".join(predicates)
+    if layer.list_order:
+        sql += f" ORDER BY {layer.list_order}"
+    result = conn.execute(text(sql), params)
+    frame = pd.DataFrame(result.all(), columns=list(result.keys()), dtype=object)
+    if layer.has_geometry:
+        wkb = [bytes(b) if b is not None else None for b in frame.pop("__geom")]
+        frame["geometry"] = list(shapely.from_wkb(wkb)) if wkb else []
+    return fields, frame
+
+
+def _plain(value: Any, keep_dates: bool = False) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, list):
+        return ",".join(str(v) for v in value)
+    if isinstance(value, (dt.date, dt.datetime)) and not keep_dates:
+        return value.isoformat()
+    return value
+
+
+def export_layers(
+    conn: Connection,
+    layer_ids: list[str],
+    path: Path | str,
+    fmt: str | None = None,
+    where: list[str] | str | None = None,
+    crs: int | None = None,
+    role: str = "admin",
+) -> list[Path]:
+    """Write the layers to ``path`` in ``fmt`` (default: from the suffix); the files written."""
+    path = Path(path)
+    fmt = (
+        (fmt or path.suffix.lstrip(".").lower())
+        .replace("json", "geojson")
+        .replace("geogeojson", "geojson")
+    )
+    if fmt not in FORMATS:
+        raise _bad(
+            f"不支持的导出格式 {fmt}",
+            f"unsupported export format {fmt!r}",
+            field="format",
+            found=fmt,
+            expected=list(FORMATS),
+        )
+    layers = [get_layer(i) for i in layer_ids]
+    if len(layers) > 1 and fmt not in ("xlsx", "gpkg"):
+        raise _bad(
+            "多个图层只能导出为 xlsx 或 gpkg",
+            "several layers export only to xlsx or gpkg",
+            field="format",
+            found=fmt,
+            expected=["xlsx", "gpkg"],
+        )
+    if fmt == "geojson" and crs not in (None, 4326):
+        raise _bad(
+            "GeoJSON 按 RFC 7946 只能用 WGS84 经纬度（CRS84）",
+            "GeoJSON is RFC 7946 CRS84 only",
+            field="crs",
+            found=crs,
+            expected=4326,
+        )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    srid = 4326 if fmt == "geojson" else (crs or get_settings().srid)
+    if fmt == "xlsx":
+        return [_write_xlsx(conn, layers, path, where, role)]
+    written: list[Path] = []
+    for layer in layers:
+        fields, frame = fetch(conn, layer, role, where, srid)
+        if fmt == "csv":
+            out = frame.map(_plain) if len(frame) else frame
+            if "geometry" in out:
+                out["geometry"] = shapely.to_wkt(
+                    frame["geometry"].to_numpy(), rounding_precision=3 if srid != 4326 else 8
+                )
+                out = out.rename(columns={"geometry": "wkt"})
+            out.to_csv(path, index=False, encoding="utf-8-sig")
+            written.append(path)
+        elif fmt == "shp":
+            written.extend(_write_shp(layer, fields, frame, path, srid))
+        else:
+            written.append(_write_ogr(layer, frame, path, fmt, srid, append=bool(written)))
+    return written
+
+
+def _geo(frame: pd.DataFrame, srid: int) -> Any:
+    import geopandas as gpd
+
+    data = frame.map(_plain) if len(frame) else frame.copy()
+    if "geometry" in frame:
+        return gpd.GeoDataFrame(
+            data.drop(columns=["geometry"]), geometry=list(frame["geometry"]), crs=srid
+        )
+    return data
+
+
+def _write_ogr(
+    layer: Layer, frame: pd.DataFrame, path: Path, fmt: str, srid: int, append: bool
+) -> Path:
+    import pyogrio
+
+    data = _geo(frame, srid)
+    if fmt == "geojson":
+        pyogrio.write_dataframe(data, path, driver="GeoJSON", layer_options={"RFC7946": "YES"})
+    else:
+        pyogrio.write_dataframe(data, path, driver="GPKG", layer=layer.id, append=append)
+    return path
+
+
+def ascii_names(fields: list[Field], limit: int = 10) -> dict[str, str]:
+    """Field name -> unique ASCII name of at most ``limit`` bytes (dBase field names)."""
+    out: dict[str, str] = {}
+    used: set[str] = set()
+    for f in fields:
+        base = re.sub(r"[^A-Za-z0-9_]", "_", f.name)[:limit] or "F"
+        name, n = base, 1
+        while name.upper() in used:
+            suffix = str(n)
+            name = base[: limit - len(suffix)] + suffix
+            n += 1
+        used.add(name.upper())
+        out[f.name] = name
+    return out
+
+
+def _write_shp(
+    layer: Layer, fields: list[Field], frame: pd.DataFrame, path: Path, srid: int
+) -> list[Path]:
+    import pyogrio
+
+    if not layer.has_geometry:
+        raise _bad(
+            "无几何的表不能导出为 Shapefile，请用 xlsx 或 csv",
+            "a table without geometry cannot be a shapefile: use xlsx or csv",
+            field="format",
+            found="shp",
+            expected=["xlsx", "csv"],
+        )
+    short = ascii_names(fields)
+    data = _geo(frame, srid).rename(columns=short)
+    pyogrio.write_dataframe(data, path, driver="ESRI Shapefile", encoding="UTF-8")
+    cpg = path.with_suffix(".cpg")
+    cpg.write_text("UTF-8", encoding="ascii")
+    note = path.with_name(path.stem + "_fields.txt")
+    lines = ["字段对照 / field names (dBase 字段名最多 10 字节 / at most 10 bytes)", ""]
+    lines += [
+        f"{short[f.name]:<10}  {f.name:<28}  {f.label('zh')} / {f.label('en')}" for f in fields
+    ]
+    note.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    stem = path.with_suffix("")
+    return [*sorted(p for p in path.parent.glob(stem.name + ".*")), note]
+
+
+def safe_cell(value: Any) -> Any:
+    """A value safe in a spreadsheet cell: text that would start a formula is quoted."""
+    value = _plain(value, keep_dates=True)
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def _sheet_title(title: str, used: set[str]) -> str:
+    base = re.sub(r"[\[\]:*?/\\]", "_", title)[:31] or "Sheet"
+    name, n = base, 2
+    while name in used:
+        name = f"{base[:28]}_{n}"
+        n += 1
+    used.add(name)
+    return name
+
+
+def _write_xlsx(
+    conn: Connection, layers: list[Layer], path: Path, where: list[str] | str | None, role: str
+) -> Path:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    book.remove(book.active)  # type: ignore[arg-type]
+    used: set[str] = set()
+    for layer in layers:
+        fields, frame = fetch(conn, layer, role, where)
+        sheet = book.create_sheet(_sheet_title(layer.title_zh, used))
+        sheet.append([f.label("zh") for f in fields])
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        for record in frame[[f.name for f in fields]].itertuples(index=False):
+            sheet.append([safe_cell(v) for v in record])
+        sheet.freeze_panes = "A2"
+        for i, f in enumerate(fields, start=1):
+            letter = sheet.cell(row=1, column=i).column_letter
+            sheet.column_dimensions[letter].width = max(10, min(40, 2 * len(f.label("zh")) + 2))
+    book.save(path)
+    return path
+
+
+def export_bytes(
+    conn: Connection,
+    layer_id: str,
+    fmt: str,
+    role: str,
+    where: list[str] | str | None = None,
+    crs: int | None = None,
+) -> tuple[bytes, str, str]:
+    """One layer exported in memory: (content, media type, file name); shapefiles zipped."""
+    if fmt not in FORMATS:
+        raise _bad(
+            f"不支持的导出格式 {fmt}",
+            f"unsupported export format {fmt!r}",
+            field="format",
+            found=fmt,
+            expected=list(FORMATS),
+        )
+    get_layer(layer_id).check_role(role)
+    tmp = Path(tempfile.mkdtemp(prefix="parkgis-export-"))
+    try:
+        target = tmp / f"{layer_id}.{fmt}"
+        files = export_layers(conn, [layer_id], target, fmt, where, crs, role)
+        if fmt == "shp":
+            archive = tmp / f"{layer_id}.zip"
+            with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
+                for f in files:
+                    zf.write(f, f.name)
+            return archive.read_bytes(), MEDIA_TYPES[fmt], archive.name
+        return target.read_bytes(), MEDIA_TYPES[fmt], target.name
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
