@@ -81,6 +81,8 @@ class Layer:
     popup: tuple[str, ...] = ()
     list_order: str | None = None
     lookups: tuple[Lookup, ...] = ()
+    #: Table imports write to when ``table`` is a view for reading (e.g. pipes + grades).
+    write_table: str = ""
     #: Columns identifying a row for upserts when there is no single business key.
     key_fields: tuple[str, ...] = ()
 
@@ -181,6 +183,7 @@ def _layer(raw: dict[str, Any]) -> Layer:
             for lk in raw.get("lookups", [])
         ),
         key_fields=tuple(raw.get("key_fields", [])),
+        write_table=raw.get("write_table", raw["table"]),
     )
 
 

@@ -107,7 +107,7 @@ def provenance(
                     expected=sorted(known) or "an existing zone",
                     action=_REFUSED,
                 )
-    if layer.table == "firm":
+    if layer.write_table == "firm":
         for rec, row in zip(records, rows, strict=True):
             code = rec.get("uscc")
             if code is None:
@@ -202,7 +202,7 @@ def check_keys(
         existing = set(
             conn.execute(
                 text(
-                    f"SELECT {q(bk)}::text FROM {load.quote_table(conn, layer.table)} "
+                    f"SELECT {q(bk)}::text FROM {load.quote_table(conn, layer.write_table)} "
                     f"WHERE {q(bk)}::text = ANY(:v)"
                 ),
                 {"v": values},

@@ -135,8 +135,8 @@ def write_rows(
 ) -> None:
     """Stage ``rows`` and write them to the layer's table by ``mode``; errors go to ``report``."""
     q = conn.dialect.identifier_preparer.quote
-    table = quote_table(conn, layer.table)
-    info = table_columns(conn, layer.table)
+    table = quote_table(conn, layer.write_table)
+    info = table_columns(conn, layer.write_table)
     conn.execute(text(f"DROP TABLE IF EXISTS {STAGE}"))
     conn.execute(
         text(

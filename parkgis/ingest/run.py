@@ -123,7 +123,7 @@ def _run(
     progress: bool,
 ) -> None:
     settings = get_settings()
-    src = read_source(path, encoding, source_layer, (layer.id, layer.table))
+    src = read_source(path, encoding, source_layer, (layer.id, layer.write_table))
     report.format = src.format
     _describe_source(src, report)
     frame = src.frame
@@ -132,7 +132,7 @@ def _run(
         report.error("文件中没有数据行", "the file has no rows", action=_REFUSED)
         return
     rows = [src.row_offset + int(i) for i in frame.index]
-    info = load.table_columns(conn, layer.table)
+    info = load.table_columns(conn, layer.write_table)
     plan = mapping.plan_columns(
         layer,
         [c for c in frame.columns if c != "geometry"],
