@@ -13,6 +13,8 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
 #: Semi-major axis of the Krasovsky 1940 ellipsoid used by GCJ-02, metres.
 KRASOVSKY_A = 6378245.0
 #: First eccentricity squared of the Krasovsky 1940 ellipsoid.
@@ -29,49 +31,61 @@ def in_china(lng: float, lat: float) -> bool:
     return west <= lng <= east and south <= lat <= north
 
 
-def _delta_lat(x: float, y: float) -> float:
-    ret = -100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * math.sqrt(abs(x))
-    ret += (20.0 * math.sin(6.0 * x * math.pi) + 20.0 * math.sin(2.0 * x * math.pi)) * 2.0 / 3.0
-    ret += (20.0 * math.sin(y * math.pi) + 40.0 * math.sin(y / 3.0 * math.pi)) * 2.0 / 3.0
-    ret += (160.0 * math.sin(y / 12.0 * math.pi) + 320.0 * math.sin(y * math.pi / 30.0)) * 2.0 / 3.0
-    return ret
+def _offsets(lng: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """GCJ-02 shift (dlng, dlat) in degrees at WGS84 (lng, lat), vectorised."""
+    x, y = lng - 105.0, lat - 35.0
+    pi = math.pi
+    dlat = -100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * np.sqrt(np.abs(x))
+    dlat += (20.0 * np.sin(6.0 * x * pi) + 20.0 * np.sin(2.0 * x * pi)) * 2.0 / 3.0
+    dlat += (20.0 * np.sin(y * pi) + 40.0 * np.sin(y / 3.0 * pi)) * 2.0 / 3.0
+    dlat += (160.0 * np.sin(y / 12.0 * pi) + 320.0 * np.sin(y * pi / 30.0)) * 2.0 / 3.0
+    dlng = 300.0 + x + 2.0 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * np.sqrt(np.abs(x))
+    dlng += (20.0 * np.sin(6.0 * x * pi) + 20.0 * np.sin(2.0 * x * pi)) * 2.0 / 3.0
+    dlng += (20.0 * np.sin(x * pi) + 40.0 * np.sin(x / 3.0 * pi)) * 2.0 / 3.0
+    dlng += (150.0 * np.sin(x / 12.0 * pi) + 300.0 * np.sin(x / 30.0 * pi)) * 2.0 / 3.0
+    rad = lat / 180.0 * pi
+    magic = 1 - KRASOVSKY_EE * np.sin(rad) ** 2
+    sqrt_magic = np.sqrt(magic)
+    dlat = (dlat * 180.0) / ((KRASOVSKY_A * (1 - KRASOVSKY_EE)) / (magic * sqrt_magic) * pi)
+    dlng = (dlng * 180.0) / (KRASOVSKY_A / sqrt_magic * np.cos(rad) * pi)
+    inside = _inside(lng, lat)
+    return np.where(inside, dlng, 0.0), np.where(inside, dlat, 0.0)
 
 
-def _delta_lng(x: float, y: float) -> float:
-    ret = 300.0 + x + 2.0 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * math.sqrt(abs(x))
-    ret += (20.0 * math.sin(6.0 * x * math.pi) + 20.0 * math.sin(2.0 * x * math.pi)) * 2.0 / 3.0
-    ret += (20.0 * math.sin(x * math.pi) + 40.0 * math.sin(x / 3.0 * math.pi)) * 2.0 / 3.0
-    ret += (150.0 * math.sin(x / 12.0 * math.pi) + 300.0 * math.sin(x / 30.0 * math.pi)) * 2.0 / 3.0
-    return ret
+def _inside(lng: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    west, south, east, north = _CHINA_BOX
+    return (lng >= west) & (lng <= east) & (lat >= south) & (lat <= north)
+
+
+def to_gcj02_array(coords: np.ndarray) -> np.ndarray:
+    """Shift WGS84 lng/lat rows (n x 2, extra columns ignored) to GCJ-02."""
+    pts = np.asarray(coords, dtype=float)[:, :2]
+    dlng, dlat = _offsets(pts[:, 0], pts[:, 1])
+    return np.column_stack([pts[:, 0] + dlng, pts[:, 1] + dlat])
+
+
+def to_wgs84_array(coords: np.ndarray) -> np.ndarray:
+    """Undo the GCJ-02 shift of lng/lat rows (n x 2) by fixed-point iteration (~1e-10 deg)."""
+    target = np.asarray(coords, dtype=float)[:, :2]
+    guess = target.copy()
+    for _ in range(_INVERSE_MAX_STEPS):
+        error = to_gcj02_array(guess) - target
+        guess = guess - error
+        if np.max(np.abs(error), initial=0.0) < _INVERSE_TOLERANCE_DEG:
+            break
+    return guess
 
 
 def wgs84_to_gcj02(lng: float, lat: float) -> tuple[float, float]:
     """Shift a WGS84 (or CGCS2000) lng/lat to GCJ-02 so it lines up on Gaode tiles."""
-    if not in_china(lng, lat):
-        return lng, lat
-    dlat = _delta_lat(lng - 105.0, lat - 35.0)
-    dlng = _delta_lng(lng - 105.0, lat - 35.0)
-    radlat = lat / 180.0 * math.pi
-    magic = 1 - KRASOVSKY_EE * math.sin(radlat) ** 2
-    sqrtmagic = math.sqrt(magic)
-    dlat = (dlat * 180.0) / ((KRASOVSKY_A * (1 - KRASOVSKY_EE)) / (magic * sqrtmagic) * math.pi)
-    dlng = (dlng * 180.0) / (KRASOVSKY_A / sqrtmagic * math.cos(radlat) * math.pi)
-    return lng + dlng, lat + dlat
+    out = to_gcj02_array(np.array([[lng, lat]]))[0]
+    return float(out[0]), float(out[1])
 
 
 def gcj02_to_wgs84(lng: float, lat: float) -> tuple[float, float]:
-    """Shift a GCJ-02 lng/lat back to WGS84 by iterating the forward transform (~1e-10 deg)."""
-    if not in_china(lng, lat):
-        return lng, lat
-    guess_lng, guess_lat = lng, lat
-    for _ in range(_INVERSE_MAX_STEPS):
-        fwd_lng, fwd_lat = wgs84_to_gcj02(guess_lng, guess_lat)
-        err_lng, err_lat = fwd_lng - lng, fwd_lat - lat
-        guess_lng -= err_lng
-        guess_lat -= err_lat
-        if abs(err_lng) < _INVERSE_TOLERANCE_DEG and abs(err_lat) < _INVERSE_TOLERANCE_DEG:
-            break
-    return guess_lng, guess_lat
+    """Shift a GCJ-02 lng/lat back to WGS84 by iterating the forward transform."""
+    out = to_wgs84_array(np.array([[lng, lat]]))[0]
+    return float(out[0]), float(out[1])
 
 
 def _map_coords(coords: Any, fn: Callable[[float, float], tuple[float, float]]) -> Any:

@@ -9,12 +9,12 @@ whose numbers look the same as CGCS2000's. The rules' numbers live in
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
 from sqlalchemy import Connection, text
 
+from parkgis import gcj02
 from parkgis.config import get_rules, get_settings
 
 
@@ -87,45 +87,14 @@ def format_bbox(bounds: tuple[float, ...] | list[float]) -> str:
     return _fmt(bounds)
 
 
-def _offsets(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """GCJ-02 shift (dlon, dlat) in degrees at WGS84 (lon, lat): the public algorithm."""
-    g = _rules()["gcj02"]
-    a, ee = g["semi_major_m"], g["eccentricity_squared"]
-    x, y = lon - 105.0, lat - 35.0
-    pi = math.pi
-    dlat = -100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * np.sqrt(np.abs(x))
-    dlat += (20.0 * np.sin(6.0 * x * pi) + 20.0 * np.sin(2.0 * x * pi)) * 2.0 / 3.0
-    dlat += (20.0 * np.sin(y * pi) + 40.0 * np.sin(y / 3.0 * pi)) * 2.0 / 3.0
-    dlat += (160.0 * np.sin(y / 12.0 * pi) + 320 * np.sin(y * pi / 30.0)) * 2.0 / 3.0
-    dlon = 300.0 + x + 2.0 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * np.sqrt(np.abs(x))
-    dlon += (20.0 * np.sin(6.0 * x * pi) + 20.0 * np.sin(2.0 * x * pi)) * 2.0 / 3.0
-    dlon += (20.0 * np.sin(x * pi) + 40.0 * np.sin(x / 3.0 * pi)) * 2.0 / 3.0
-    dlon += (150.0 * np.sin(x / 12.0 * pi) + 300.0 * np.sin(x / 30.0 * pi)) * 2.0 / 3.0
-    rad = lat / 180.0 * pi
-    magic = 1 - ee * np.sin(rad) ** 2
-    sqrt_magic = np.sqrt(magic)
-    dlat = (dlat * 180.0) / ((a * (1 - ee)) / (magic * sqrt_magic) * pi)
-    dlon = (dlon * 180.0) / (a / sqrt_magic * np.cos(rad) * pi)
-    return dlon, dlat
-
-
 def wgs84_to_gcj02(coords: np.ndarray) -> np.ndarray:
-    """Shift WGS84 lon/lat (n x 2) to GCJ-02 (what Gaode tiles show)."""
-    dlon, dlat = _offsets(coords[:, 0], coords[:, 1])
-    return np.column_stack([coords[:, 0] + dlon, coords[:, 1] + dlat])
+    """Shift WGS84 lon/lat (n x 2) to GCJ-02 (what Gaode tiles show); see parkgis.gcj02."""
+    return gcj02.to_gcj02_array(coords)
 
 
 def gcj02_to_wgs84(coords: np.ndarray) -> np.ndarray:
-    """Undo the GCJ-02 shift (n x 2 lon/lat) by fixed-point iteration (no closed form)."""
-    g = _rules()["gcj02"]
-    target = np.asarray(coords, dtype=float)[:, :2]
-    guess = target.copy()
-    for _ in range(int(g["inverse_max_iterations"])):
-        error = wgs84_to_gcj02(guess) - target
-        guess = guess - error
-        if np.max(np.abs(error), initial=0.0) < g["inverse_tolerance_deg"]:
-            break
-    return guess
+    """Undo the GCJ-02 shift (n x 2 lon/lat); see parkgis.gcj02."""
+    return gcj02.to_wgs84_array(coords)
 
 
 def region_bbox(conn: Connection) -> tuple[tuple[float, float, float, float], str]:
