@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 # System packages the test suite drives (Debian names); PostGIS is installed by `parkgis db up`.
-TEST_SYSTEM_PACKAGES := gdal-bin chromium
+TEST_SYSTEM_PACKAGES := gdal-bin chromium fonts-noto-cjk
 
 .PHONY: run test env db demo sysdeps vendor lint notebooks bench clean
 
@@ -37,6 +37,7 @@ sysdeps:
 	@missing=""; \
 	command -v ogrinfo >/dev/null || missing="$$missing gdal-bin"; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	ls /usr/share/fonts/opentype/noto/NotoSansCJK* >/dev/null 2>&1 || missing="$$missing fonts-noto-cjk"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && [ -f /etc/debian_version ]; then \
 	    echo "installing:$$missing"; \
