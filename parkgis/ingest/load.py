@@ -148,7 +148,12 @@ def write_rows(
         conn.execute(text(f"ALTER TABLE {STAGE} ALTER COLUMN geom TYPE geometry"))
     conn.execute(text(f"ALTER TABLE {STAGE} ADD COLUMN _row integer"))
     data = [list(col) for col in zip(*rows, strict=True)] if rows else [[] for _ in columns]
-    _copy_rows(conn, [*columns, "_row"], [*data, list(row_numbers)], srid)
+    try:
+        with conn.begin_nested():
+            _copy_rows(conn, [*columns, "_row"], [*data, list(row_numbers)], srid)
+    except DBAPIError as exc:
+        _report_copy_error(exc, row_numbers, report)
+        return
     conn.execute(text(f"ANALYZE {STAGE}"))
 
     multi = (layer.geometry_type or "").startswith("Multi")
@@ -223,6 +228,26 @@ def _delete_source(
         )
         return False
     return True
+
+
+def _report_copy_error(exc: DBAPIError, row_numbers: list[int], report: ImportReport) -> None:
+    """A value the database cannot read (e.g. a date it cannot parse): name row and column."""
+    message = _diag(exc)[0]
+    context = str(getattr(getattr(exc.orig, "diag", None), "context", "") or "")
+    found = re.search(r"line (\d+), column (\w+)(?:: \"(.*)\")?", context)
+    row = column = value = None
+    if found:
+        line = int(found.group(1))
+        row = row_numbers[line - 1] if 0 < line <= len(row_numbers) else None
+        column, value = found.group(2), found.group(3)
+    report.error(
+        f"数据库无法读取该值：{message}",
+        f"the database cannot read this value: {message}",
+        row=row,
+        field=column,
+        value=value,
+        action="导入被拒绝 refused",
+    )
 
 
 def _diag(exc: DBAPIError) -> tuple[str, str | None, str | None]:

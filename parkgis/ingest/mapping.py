@@ -243,6 +243,9 @@ def is_blank(value: Any) -> bool:
         return not value.strip()
     if isinstance(value, float):
         return math.isnan(value)
+    if isinstance(value, dt.datetime) and value != value:
+        # pandas' NaT is a datetime subclass that is not equal to itself.
+        return True
     if isinstance(value, (int, Decimal, list, tuple, dict, dt.date)):
         return False
     try:

@@ -248,7 +248,7 @@ def _read_ogr(
     source = Source(
         frame=pd.DataFrame(frame),
         format=fmt,
-        crs=frame.crs,
+        crs=getattr(frame, "crs", None),
         encoding=encoding or ("utf-8" if fmt != "shp" else None),
         encoding_how=how or "format",
         has_geometry="geometry" in frame.columns,
