@@ -43,7 +43,7 @@ from parkgis.demo.layout import ParkLayout, build_layout
 __all__ = ["DEMO_TODAY", "DEMO_VERSION", "demo_marker", "is_demo_loaded", "load_demo"]
 
 #: Version of the generated data: bump whenever what a seed produces changes.
-DEMO_VERSION = 2
+DEMO_VERSION = 4
 #: Prefix of ``zone.source`` on the zones the demo owns.
 SOURCE_PREFIX = "parkgis demo"
 
@@ -168,7 +168,26 @@ def load_demo(
         ctx.rows["parcel"].extend(parcels)
     ctx.rows["firm"] = ctx.firms.firm_rows()
     ctx.rows["firm_indicator"] = ctx.firms.indicator_rows()
-    return _write_all(ctx, progress)
+    counts = _write_all(ctx, progress)
+    _derive(conn)
+    return counts
+
+
+def _derive(conn: Connection) -> None:
+    """Compute what the services derive from the raw layers, as after real use.
+
+    CJJ 181 scores of every inspection, each case's expected release date (as of
+    ``DEMO_TODAY``) and the matching engine's precomputed site facts.
+    """
+    from parkgis.matching.engine import refresh_site_facts
+    from parkgis.release.pipeline import refresh_expected_release
+    from parkgis.repairs.assess import assess_all
+
+    assess_all(conn)
+    case_ids = conn.execute(text("SELECT id FROM bankruptcy_case ORDER BY id")).scalars().all()
+    for case_id in case_ids:
+        refresh_expected_release(conn, case_id, as_of=DEMO_TODAY)
+    refresh_site_facts(conn)
 
 
 def _zone_and_roads(ctx: Context, layout: ParkLayout, marker: str) -> None:

@@ -222,7 +222,7 @@ def _unit(
             "column_grid_y_m": grid[1],
             "crane_t": crane if ground else 0.0,
             "freight_lift_t": lift,
-            "power_kva": float(round(area * rng.uniform(0.05, 0.12), -1)),
+            "power_kva": float(round(area * rng.uniform(0.15, 0.3), -1)),
             "rent_yuan_m2_month": round(
                 float(rng.uniform(10, 15) if ground else rng.uniform(8, 11)), 1
             ),

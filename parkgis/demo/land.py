@@ -95,7 +95,7 @@ def plan_parcels(
             "zone_code": spec.code,
             "land_use_code": land_use,
             "status": status,
-            "power_capacity_kva": float(round(area_mu * rng.uniform(25, 60), -1)),
+            "power_capacity_kva": float(round(area_mu * rng.uniform(60, 120), -1)),
             "admin_facility_ratio_max": 0.07,
             "permitted_industries": PERMITTED[land_use],
             "source": "parkgis demo",
