@@ -41,7 +41,11 @@ def tile(
     if not row.isdigit():
         bad("y", "y 须为整数（可带 .pbf/.mvt）", "y must be an integer (.pbf/.mvt allowed)", y)
     t = tiles.tile(conn, user, collection_id, z, x, int(row), if_none_match)
-    headers = {"ETag": t.etag, "Cache-Control": t.cache_control, "Vary": "X-API-Key, Authorization, Cookie"}
+    headers = {
+        "ETag": t.etag,
+        "Cache-Control": t.cache_control,
+        "Vary": "X-API-Key, Authorization, Cookie",
+    }
     if t.data is None:
         return Response(status_code=304, headers=headers)
     return Response(t.data, media_type=tiles.MVT, headers=headers)
