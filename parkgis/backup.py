@@ -44,20 +44,11 @@ def _tool(name: str) -> str:
     return found
 
 
-def backup(url: str, path: Path) -> int:
-    """Dump the database at ``url`` to ``path`` (custom format); return the file size."""
+def _run(tool: str, args: list[str], url: str, path: Path, zh: str, en: str) -> None:
+    """Run a PostgreSQL client tool against ``url``; a failure is a ValidationError."""
     conninfo, env = _libpq_url(url)
-    path.parent.mkdir(parents=True, exist_ok=True)
     done = subprocess.run(
-        [
-            _tool("pg_dump"),
-            "--format=custom",
-            "--no-owner",
-            "--file",
-            str(path),
-            "--dbname",
-            conninfo,
-        ],
+        [_tool(tool), *args, "--dbname", conninfo, *([str(path)] if tool == "pg_restore" else [])],
         env=env,
         capture_output=True,
         text=True,
@@ -65,11 +56,15 @@ def backup(url: str, path: Path) -> int:
     )
     if done.returncode != 0:
         raise ValidationError(
-            message="备份失败",
-            message_en=f"pg_dump failed: {done.stderr}",
-            field="path",
-            found=str(path),
+            message=zh, message_en=f"{en}: {done.stderr}", field="path", found=str(path)
         )
+
+
+def backup(url: str, path: Path) -> int:
+    """Dump the database at ``url`` to ``path`` (custom format); return the file size."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    args = ["--format=custom", "--no-owner", "--file", str(path)]
+    _run("pg_dump", args, url, path, "备份失败", "pg_dump failed")
     return path.stat().st_size
 
 
@@ -92,28 +87,12 @@ def restore(url: str, path: Path) -> None:
             expected="PGDMP",
             found=head.decode("latin-1"),
         )
-    conninfo, env = _libpq_url(url)
-    done = subprocess.run(
-        [
-            _tool("pg_restore"),
-            "--clean",
-            "--if-exists",
-            "--no-owner",
-            "--single-transaction",
-            "--exit-on-error",
-            "--dbname",
-            conninfo,
-            str(path),
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
+    args = ["--clean", "--if-exists", "--no-owner", "--single-transaction", "--exit-on-error"]
+    _run(
+        "pg_restore",
+        args,
+        url,
+        path,
+        "恢复失败，数据库未改变",
+        "pg_restore failed, database unchanged",
     )
-    if done.returncode != 0:
-        raise ValidationError(
-            message="恢复失败，数据库未改变",
-            message_en=f"pg_restore failed, database unchanged: {done.stderr}",
-            field="path",
-            found=str(path),
-        )

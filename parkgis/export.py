@@ -161,14 +161,7 @@ def export_layers(
         .replace("json", "geojson")
         .replace("geogeojson", "geojson")
     )
-    if fmt not in FORMATS:
-        raise _bad(
-            f"不支持的导出格式 {fmt}",
-            f"unsupported export format {fmt!r}",
-            field="format",
-            found=fmt,
-            expected=list(FORMATS),
-        )
+    _check_format(fmt)
     layers = [get_layer(i) for i in layer_ids]
     if len(layers) > 1 and fmt not in ("xlsx", "gpkg"):
         raise _bad(
@@ -329,14 +322,7 @@ def export_bytes(
     crs: int | None = None,
 ) -> tuple[bytes, str, str]:
     """One layer exported in memory: (content, media type, file name); shapefiles zipped."""
-    if fmt not in FORMATS:
-        raise _bad(
-            f"不支持的导出格式 {fmt}",
-            f"unsupported export format {fmt!r}",
-            field="format",
-            found=fmt,
-            expected=list(FORMATS),
-        )
+    _check_format(fmt)
     get_layer(layer_id).check_role(role)
     tmp = Path(tempfile.mkdtemp(prefix="parkgis-export-"))
     try:
@@ -351,3 +337,15 @@ def export_bytes(
         return target.read_bytes(), MEDIA_TYPES[fmt], target.name
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _check_format(fmt: str) -> None:
+    """Refuse a format parkgis does not export."""
+    if fmt not in FORMATS:
+        raise _bad(
+            f"不支持的导出格式 {fmt}",
+            f"unsupported export format {fmt!r}",
+            field="format",
+            found=fmt,
+            expected=list(FORMATS),
+        )

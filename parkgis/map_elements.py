@@ -1,22 +1,6 @@
 """Building blocks of the folium map viewers: basemaps, vendored assets, vector-tile layers.
 
-See ``parkgis.maps`` for the pages.
-
-Two pages for the API (``promotion_map`` for ``/map``, ``infrastructure_map`` for
-``/map/infrastructure``) draw the large layers as Mapbox vector tiles from the API's
-``/collections/{id}/tiles/WebMercatorQuad/{z}/{x}/{y}`` through Leaflet.VectorGrid, so a
-park of 100 000 parcels stays responsive; small overlays (park boundary, parcels
-without road access, a repair plan) are inline GeoJSON. ``layer_map`` gives a notebook a
-map of one small layer with inline GeoJSON.
-
-Scripts and stylesheets: with ``static_url`` (the API passes ``/static``) every one comes
-from the vendored copies (``python -m api.vendor``) and no CDN URL is left in the page;
-without it (notebooks) folium's own defaults are used.
-
-Basemaps (setting ``PARKGIS_BASEMAP``): ``osm``; ``tianditu`` (needs
-``PARKGIS_TIANDITU_KEY``); ``gaode``, whose tiles are in GCJ-02: inline GeoJSON overlays
-are shifted WGS84 -> GCJ-02 (``parkgis.gcj02``) so they line up, while vector tiles are
-not shifted (the page says so: they sit about 500 m off the Gaode basemap); ``none``.
+See ``parkgis.maps`` for the pages, the scripts they load and the basemap choice.
 """
 
 from __future__ import annotations
