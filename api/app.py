@@ -28,6 +28,7 @@ ROUTER_MODULES = (
     "api.routes.matching",
     "api.routes.maps",
     "api.routes.tiles",
+    "api.routes.edit",
     "api.routes.features",
 )
 

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, text
 
 from parkgis import auth, db
 from parkgis.auth import ANONYMOUS, User
@@ -49,14 +49,25 @@ def current_user(
 CurrentUser = Annotated[User, Depends(current_user)]
 
 
+#: Requests holding a transaction at once. Kept below the thread pool (40) and the
+#: connection pool (30), so writers queued on one row's lock can never take every
+#: thread and starve the writer that holds it (its commit needs a thread too).
+MAX_TRANSACTIONS = 20
+#: A writer waits at most this long for another's row lock, then gets 503 + Retry-After.
+LOCK_TIMEOUT = "10s"
+
+
 def get_conn(request: Request, user: CurrentUser) -> Iterator[Connection]:
     """One transaction per request; the acting user is recorded in the history."""
     with get_engine(request).begin() as conn:
         db.set_actor(conn, user.name)
+        conn.execute(text("SELECT set_config('lock_timeout', :t, true)"), {"t": LOCK_TIMEOUT})
         yield conn
 
 
-Conn = Annotated[Connection, Depends(get_conn)]
+# scope="function": commit as soon as the route returns, before the response is
+# serialised, so row locks are never held while waiting for a worker thread.
+Conn = Annotated[Connection, Depends(get_conn, scope="function", max_concurrency=MAX_TRANSACTIONS)]
 
 
 def require_roles(*roles: str) -> Callable[[User], User]:

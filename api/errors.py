@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from parkgis.errors import (
@@ -97,6 +98,28 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     return response
 
 
+async def _database_gone(request: Request, exc: Exception) -> JSONResponse:
+    """The database is unreachable or dropped the connection: 503, retry later (no traceback)."""
+    assert isinstance(exc, DBAPIError)
+    if not (isinstance(exc, (OperationalError, InterfaceError)) or exc.connection_invalidated):
+        raise exc  # any other database error: the generic 500 handler, as before
+    log.warning("database unavailable on %s %s: %s", request.method, request.url.path,
+                type(exc.orig).__name__)  # fmt: skip
+    return JSONResponse(
+        {
+            "type": "about:blank",
+            "title": "ServiceUnavailable",
+            "status": 503,
+            "detail": "database unavailable; retry shortly",
+            "message": "数据库暂时不可用，请稍后重试",
+            "message_en": "the database is unavailable; retry shortly",
+        },
+        status_code=503,
+        media_type=PROBLEM,
+        headers={"Retry-After": "5"},
+    )
+
+
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unexpected error on %s %s", request.method, request.url.path)
     return problem(
@@ -113,4 +136,5 @@ def add_exception_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ParkgisError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(DBAPIError, _database_gone)
     app.add_exception_handler(Exception, _unexpected)

@@ -32,6 +32,11 @@ class RequestContextMiddleware:
         started = time.perf_counter()
         status_holder: dict[str, Any] = {"status": 500}
 
+        if _has_nul(scope):
+            await _problem(send, request_id, 400, "BadRequest", *_NUL_TEXT, "query")
+            self._log(scope, 400, started, request_id)
+            return
+
         length = headers.get(b"content-length")
         if length is not None and length.isdigit() and int(length) > self.max_body_bytes:
             await _too_large(send, request_id, self.max_body_bytes)
@@ -82,23 +87,46 @@ class _BodyTooLarge(Exception):
     pass
 
 
+_NUL_TEXT = ("请求地址或参数中含有空字符（NUL）", "NUL characters in the path or query string")
+
+
+def _has_nul(scope: Scope) -> bool:
+    """NUL can never reach PostgreSQL text: refuse it at the edge (raw or %00)."""
+    query = scope.get("query_string") or b""
+    return "\x00" in scope.get("path", "") or b"\x00" in query or b"%00" in query
+
+
 async def _too_large(send: Send, request_id: str, limit: int) -> None:
+    await _problem(
+        send,
+        request_id,
+        413,
+        "PayloadTooLarge",
+        f"上传内容过大（上限 {limit // 1_000_000} MB）",
+        f"request body larger than {limit} bytes",
+        "body",
+    )
+
+
+async def _problem(
+    send: Send, request_id: str, status: int, title: str, zh: str, en: str, field: str
+) -> None:
     body = json.dumps(
         {
             "type": "about:blank",
-            "title": "PayloadTooLarge",
-            "status": 413,
-            "detail": f"request body larger than {limit} bytes",
-            "message": f"上传内容过大（上限 {limit // 1_000_000} MB）",
-            "message_en": f"request body larger than {limit} bytes",
-            "field": "body",
+            "title": title,
+            "status": status,
+            "detail": en,
+            "message": zh,
+            "message_en": en,
+            "field": field,
         },
         ensure_ascii=False,
     ).encode()
     await send(
         {
             "type": "http.response.start",
-            "status": 413,
+            "status": status,
             "headers": [
                 (b"content-type", b"application/problem+json"),
                 (b"content-length", str(len(body)).encode()),

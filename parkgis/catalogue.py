@@ -85,6 +85,8 @@ class Layer:
     write_table: str = ""
     #: Columns identifying a row for upserts when there is no single business key.
     key_fields: tuple[str, ...] = ()
+    #: Roles that may edit existing features (PATCH items, ``parkgis edit``); empty = none.
+    edit_roles: tuple[str, ...] = ()
 
     @property
     def has_geometry(self) -> bool:
@@ -103,6 +105,10 @@ class Layer:
                 field="collection",
                 found=self.id,
             )
+
+    def can_edit(self, role: str) -> bool:
+        """Whether ``role`` may edit this layer's features (admin: any editable layer)."""
+        return bool(self.edit_roles) and (role == "admin" or role in self.edit_roles)
 
     def visible_fields(self, role: str) -> list[Field]:
         """Fields ``role`` may see, in catalogue order."""
@@ -184,6 +190,7 @@ def _layer(raw: dict[str, Any]) -> Layer:
         ),
         key_fields=tuple(raw.get("key_fields", [])),
         write_table=raw.get("write_table", raw["table"]),
+        edit_roles=tuple(raw.get("edit_roles", [])),
     )
 
 

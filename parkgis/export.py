@@ -187,7 +187,7 @@ def export_layers(
     for layer in layers:
         fields, frame = fetch(conn, layer, role, where, srid)
         if fmt == "csv":
-            out = frame.map(_plain) if len(frame) else frame
+            out = frame.map(safe_cell) if len(frame) else frame  # no formulas in CSV
             if "geometry" in out:
                 out["geometry"] = shapely.to_wkt(
                     frame["geometry"].to_numpy(), rounding_precision=3 if srid != 4326 else 8

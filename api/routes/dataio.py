@@ -14,6 +14,7 @@ from api.deps import Conn, CurrentUser, require_roles
 from parkgis.auth import User
 from parkgis.export import export_bytes
 from parkgis.ingest import import_file
+from parkgis.ingest.limits import safe_upload_name
 from parkgis.ingest.read import sniff
 
 router = APIRouter(tags=["data exchange"])
@@ -43,7 +44,7 @@ def post_import(
     try:
         saved = []
         for upload in files:
-            name = Path(upload.filename or "upload").name or "upload"
+            name = safe_upload_name(upload.filename)
             target = tmp / name
             with target.open("wb") as out:
                 shutil.copyfileobj(upload.file, out)

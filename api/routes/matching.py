@@ -14,7 +14,8 @@ from parkgis.matching import brochure, enquiry, site
 from parkgis.matching.engine import match
 
 router = APIRouter(tags=["matching"])
-Staff = Annotated[User, Depends(require_roles("promotion", "land_bureau", "department"))]
+#: Enquiries name investors: the roles of layers/enquiries.toml (promotion, land bureau).
+Staff = Annotated[User, Depends(require_roles("promotion", "land_bureau"))]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 

@@ -7,10 +7,11 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Query, Response
 from fastapi.responses import HTMLResponse
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 
 from api.deps import Conn, CurrentUser, require_roles
 from parkgis.auth import User
+from parkgis.catalogue import get_layer
 from parkgis.errors import PermissionDeniedError, ValidationError
 from parkgis.release import auctions, cases, dossier, efficiency, idle, pipeline, screening, tasks
 
@@ -20,7 +21,20 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 LandBureau = Annotated[User, Depends(require_roles("land_bureau"))]
 CaseReader = Annotated[User, Depends(require_roles("land_bureau", "court", "department"))]
 CourtWriter = Annotated[User, Depends(require_roles("court"))]
-AsOf = Annotated[date | None, Query(description="reference date (default today)")]
+AsOf = Annotated[
+    date | None,
+    Query(description="reference date (default today), 1900-01-01..2999-12-31"),
+    AfterValidator(lambda d: _in_range(d)),
+]
+#: Years the ledgers can hold (the database stores years as smallint).
+Year = Annotated[int, Query(ge=1900, le=2999)]
+OptYear = Annotated[int | None, Query(ge=1900, le=2999)]
+
+
+def _in_range(day: date | None) -> date | None:
+    if day is not None and not date(1900, 1, 1) <= day <= date(2999, 12, 31):
+        raise ValueError("date outside 1900-01-01..2999-12-31")
+    return day
 
 
 def expected_version(if_match: str | None) -> int:
@@ -47,14 +61,14 @@ def _xlsx(content: bytes, name: str) -> Response:
     "/screening/firms", summary="Zombie-firm screening (僵尸企业甄别), ranked with evidence"
 )
 def screening_firms(
-    conn: Conn, user: LandBureau, year: int | None = None, as_of: AsOf = None, store: bool = True
+    conn: Conn, user: LandBureau, year: OptYear = None, as_of: AsOf = None, store: bool = True
 ) -> dict[str, Any]:
     return screening.screen_firms(conn, year, as_of, store)
 
 
 @router.get("/screening/efficiency", summary="Per-mu efficiency classes (亩均效益评价)")
 def screening_efficiency(
-    conn: Conn, user: LandBureau, year: int, as_of: AsOf = None, store: bool = True
+    conn: Conn, user: LandBureau, year: Year, as_of: AsOf = None, store: bool = True
 ) -> dict[str, Any]:
     return efficiency.evaluate_efficiency(conn, year, as_of, store)
 
@@ -66,7 +80,7 @@ def land_idle(
     conn: Conn,
     user: LandBureau,
     as_of: AsOf = None,
-    year: int | None = None,
+    year: OptYear = None,
     format: Literal["json", "xlsx"] = "json",
 ) -> dict[str, Any] | Response:
     day = as_of or date.today()
@@ -137,6 +151,15 @@ def get_case(
 ) -> dict[str, Any]:
     case = cases.get_case(conn, case_id, as_of)
     response.headers["ETag"] = f'"{case["version"]}"'
+    return _parcel_fields_for(case, user.role)
+
+
+def _parcel_fields_for(case: dict[str, Any], role: str) -> dict[str, Any]:
+    """Drop the case parcels' fields the parcels layer hides from ``role`` (land prices)."""
+    hidden = {f.name for f in get_layer("parcels").fields if not f.visible(role)}
+    case["parcels"] = [
+        {k: v for k, v in p.items() if k not in hidden} for p in case.get("parcels") or []
+    ]
     return case
 
 

@@ -24,7 +24,7 @@ def _register() -> None:
     app.add_typer(demo.app, name="demo")
     app.add_typer(users.app, name="users")
     app.command("serve")(serve.serve)
-    for optional in ("dataio", "release", "repairs", "matching"):
+    for optional in ("dataio", "release", "repairs", "matching", "edit"):
         try:
             module = __import__(f"parkgis.cli.{optional}", fromlist=["register"])
         except ModuleNotFoundError as exc:

@@ -22,6 +22,7 @@ import shapely
 
 from parkgis.errors import ValidationError
 from parkgis.ingest import encoding as enc
+from parkgis.ingest import limits
 
 GEO_FORMATS = {"shp", "gpkg", "geojson", "fgb"}
 _EXTENSIONS = {
@@ -152,12 +153,9 @@ def _unzip(path: Path, into: Path) -> Path:
     out.mkdir()
     try:
         with zipfile.ZipFile(path) as zf:
-            for info in zf.infolist():
-                name = info.filename
-                # Refuse members that would escape the folder (zip slip).
-                if info.is_dir() or name.startswith("/") or ".." in Path(name).parts:
-                    continue
-                dest = out / Path(name).name
+            # Bombs and zip slip are refused from the central directory, before extracting.
+            for info in limits.check_zip(zf, path.stat().st_size):
+                dest = out / Path(info.filename.replace("\\", "/")).name
                 with zf.open(info) as src, dest.open("wb") as dst:
                     shutil.copyfileobj(src, dst)
     except (zipfile.BadZipFile, EOFError, OSError) as exc:
@@ -195,11 +193,20 @@ def _read_folder(
 def _read_file(
     path: Path, fmt: str, encoding: str | None, source_layer: str | None, hint: tuple[str, ...]
 ) -> Source:
+    if fmt == "geojson":
+        limits.check_json_depth(path)
+    if fmt == "shp":
+        limits.check_shp_vertices(path)
     if fmt in GEO_FORMATS:
-        return _read_ogr(path, fmt, encoding, source_layer, hint)
-    if fmt == "xlsx":
-        return _read_xlsx(path, source_layer)
-    return _read_csv(path, encoding)
+        source = _read_ogr(path, fmt, encoding, source_layer, hint)
+    elif fmt == "xlsx":
+        source = _read_xlsx(path, source_layer)
+    else:
+        source = _read_csv(path, encoding)
+    if source.has_geometry:
+        rows = [source.row_offset + int(i) for i in source.frame.index]
+        limits.check_vertices(source.frame["geometry"], rows)
+    return source
 
 
 def _read_ogr(
@@ -282,6 +289,13 @@ def _read_csv(path: Path, encoding: str | None) -> Source:
 def _read_xlsx(path: Path, sheet: str | None) -> Source:
     from openpyxl import load_workbook
 
+    try:
+        with zipfile.ZipFile(path) as zf:
+            limits.check_zip(zf, path.stat().st_size)  # an .xlsx is a zip: same bomb limits
+    except zipfile.BadZipFile as exc:
+        raise _refuse(
+            f"Excel 文件无法读取：{_short(exc)}", f"the workbook cannot be read: {_short(exc)}"
+        ) from exc
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

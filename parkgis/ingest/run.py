@@ -84,6 +84,7 @@ def import_file(
             exc.message,
             exc.message_en,
             field=exc.field,
+            row=exc.row,
             value=exc.found,
             expected=exc.expected,
             action=_REFUSED,

@@ -16,6 +16,8 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from parkgis.catalogue import get_layer
+
 STAFF_ROLES = ("promotion", "infrastructure", "department", "land_bureau", "court", "admin")
 _STATUS_ZH = {
     "planned": "规划",
@@ -40,9 +42,19 @@ def site_blockers(
     rules: Mapping[str, Any],
     departments: Mapping[str, str],
     as_of: dt.date,
+    role: str = "admin",
 ) -> list[dict[str, Any]]:
-    """Every blocker of one candidate row, in full (staff view)."""
+    """Every blocker of one candidate row, staff view; holders and case numbers per catalogue."""
     who = rules["who"]
+    # Encumbrance holders/references/amounts and case numbers only for the roles the layer
+    # catalogue lets see them (layers/encumbrances.toml, layers/cases.toml).
+    enc_layer, case_layer = get_layer("encumbrances"), get_layer("cases")
+    see_holder = enc_layer.can_see(role) and enc_layer.field("holder").visible(role)
+    # The promotion office also gets the case number (published by the court on the national
+    # bankruptcy information platform) to know whom to ask about the release date.
+    see_case_no = role == "promotion" or (
+        case_layer.can_see(role) and case_layer.field("case_no").visible(role)
+    )
     out: list[dict[str, Any]] = []
 
     def dept(kind: str) -> dict[str, str]:
@@ -93,14 +105,18 @@ def site_blockers(
             }
         )
     for e in row.get("encumbrances") or []:
+        if not see_holder:
+            e = {"id": e.get("id"), "kind": e["kind"]}
         kind = e["kind"]
         zh = "查封" if kind == "seizure" else "抵押"
         out.append(
             {
                 "kind": kind,
-                "message": f"地块存在未解除的{zh}：{e.get('holder')}"
+                "message": f"地块存在未解除的{zh}"
+                + (f"：{e.get('holder')}" if see_holder else "")
                 + (f"（{e['reference_no']}）" if e.get("reference_no") else ""),
-                "message_en": f"unlifted {kind} held by {e.get('holder')}",
+                "message_en": f"unlifted {kind}"
+                + (f" held by {e.get('holder')}" if see_holder else ""),
                 "encumbrance_id": e.get("id"),
                 "holder": e.get("holder"),
                 "reference_no": e.get("reference_no"),
@@ -110,6 +126,8 @@ def site_blockers(
         )
     if row.get("case_id"):
         expected = row.get("case_expected_release_on")
+        if not see_case_no:
+            row = {**row, "case_no": "（案号不公开）" if row.get("case_no") else None}
         out.append(
             {
                 "kind": "bankruptcy",

@@ -11,6 +11,7 @@ from openpyxl import Workbook
 from sqlalchemy import Connection, text
 
 from parkgis.config import get_rules
+from parkgis.export import safe_cell
 from parkgis.matching.engine import MatchResult
 from parkgis.matching.site import KINDS, site_detail
 
@@ -143,8 +144,9 @@ def results_xlsx(result: MatchResult) -> bytes:
         for s in sites:
             failed = "；".join(c["message"] for c in s["checks"] if c["passed"] is False)
             blockers = "；".join(b["message"] for b in s["blockers"])
-            ws.append([group, s["rank"], s["kind_zh"], s["label"], s["area_mu"], s["area_m2"],
-                       s["score"], failed, s["available_from"], blockers])  # fmt: skip
+            ws.append([safe_cell(v) for v in (group, s["rank"], s["kind_zh"], s["label"],
+                       s["area_mu"], s["area_m2"], s["score"], failed, s["available_from"],
+                       blockers)])  # fmt: skip
     reasons = wb.create_sheet("未入选原因")
     reasons.append(["条件", "不满足的场地数"])
     for name, n in result.rejected.get("reasons", {}).items():

@@ -206,7 +206,7 @@ def match(
         row["has_access"] = dist is not None and dist <= float(mrules["frontage_max_m"])
         score, parts = score_site(row, model, w, mrules, day)
         checks = [c.result(row, row[f"ck_{c.name}"]) for c in constraints]
-        full = blk.site_blockers(conn, row, mrules, departments, day) if staff else []
+        full = blk.site_blockers(conn, row, mrules, departments, day, role) if staff else []
         site = {
             "kind": row["kind"],
             "kind_zh": KIND_ZH[row["kind"]],

@@ -192,6 +192,14 @@ def create_enquiry(conn: Connection, enquiry: Enquiry, zone_code: str = "340604"
             found=values["code"],
         )
     values["received_on"] = enquiry.received_on or today
+    if not conn.execute(text("SELECT 1 FROM zone WHERE code = :z"), {"z": zone_code}).scalar():
+        raise ValidationError(
+            message=f"园区 {zone_code} 尚未建立（请先导入园区边界）",
+            message_en=f"zone {zone_code} does not exist yet (import the zone boundary first)",
+            field="zone_code",
+            expected="an existing zone code",
+            found=zone_code,
+        )
     values["zone_code"] = zone_code
     cols = ", ".join(values)
     params = ", ".join(f":{c}" for c in values)

@@ -110,7 +110,7 @@ def site_detail(
         departments = {
             r.code: r.label_zh for r in conn.execute(text("SELECT code, label_zh FROM department"))
         }
-        blockers = blk.site_blockers(conn, work, mrules, departments, day)
+        blockers = blk.site_blockers(conn, work, mrules, departments, day, role)
     else:
         blockers = blk.public_view(available, day)
     props = {f.name: _plain(row[f.name]) for f in fields}

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
+from parkgis.export import safe_cell
 from parkgis.release._common import today
 from parkgis.release.cases import get_case
 
@@ -254,6 +255,8 @@ def dossier_xlsx(conn: Connection, case_id: int, as_of: date | None = None) -> b
 def _cell(value: Any) -> Any:
     if isinstance(value, bool):
         return "是" if value else "否"
-    if value is None or isinstance(value, (int, float, str, date)):
+    if isinstance(value, str):
+        return safe_cell(value)  # no formula injection from stored text
+    if value is None or isinstance(value, (int, float, date)):
         return value
     return float(value) if hasattr(value, "as_integer_ratio") else str(value)

@@ -21,6 +21,7 @@ from typing import Any
 from dateutil.relativedelta import relativedelta
 from sqlalchemy import Connection, text
 
+from parkgis.export import safe_cell
 from parkgis.release._common import rules, today
 
 LOCKED = ("idle", "inefficient", "bankruptcy_estate")
@@ -209,6 +210,8 @@ def ledger_xlsx(
 def _cell(value: Any) -> Any:
     if isinstance(value, bool):
         return "是" if value else "否"
-    if value is None or isinstance(value, (int, float, str, date)):
+    if isinstance(value, str):
+        return safe_cell(value)  # no formula injection from stored text
+    if value is None or isinstance(value, (int, float, date)):
         return value
     return float(value) if hasattr(value, "as_integer_ratio") else str(value)

@@ -13,6 +13,7 @@ from sqlalchemy import Connection, text
 
 from parkgis.config import get_rules
 from parkgis.errors import NotFoundError
+from parkgis.export import safe_cell
 from parkgis.repairs.cjj181 import (
     DENSITY_LABELS,
     GRADE_ROMAN,
@@ -61,7 +62,7 @@ def _row(item: dict[str, Any]) -> list[Any]:
         "enquiries": "、".join(d.get("enquiries", [])),
         "basis": basis,
     }
-    return [values.get(k) for k, _ in _HEADERS]
+    return [safe_cell(values.get(k)) for k, _ in _HEADERS]  # no formula injection
 
 
 def plan_xlsx(conn: Connection, plan_id: int) -> bytes:

@@ -37,6 +37,7 @@ STANDARD_PARAMS = frozenset(
     }
 )
 _EARTH_RADIUS_M = 6378137.0  # EPSG:3857 sphere
+_PG_BIGINT_MAX = 2**63 - 1  # PostgreSQL OFFSET is a bigint
 
 
 @dataclass
@@ -224,6 +225,12 @@ def limit_offset(limit: int | None, offset: int | None) -> tuple[int, int]:
             f"1..{maximum}",
         )
     start = 0 if offset is None else offset
-    if start < 0:
-        bad("offset", "offset 不能为负", "offset must be >= 0", offset, ">= 0")
+    if not 0 <= start <= _PG_BIGINT_MAX:
+        bad(
+            "offset",
+            "offset 须为 0 到 2^63-1 之间的整数",
+            "offset must be >= 0 and < 2^63",
+            offset,
+            ">= 0",
+        )
     return n, start
