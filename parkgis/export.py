@@ -278,6 +278,17 @@ def safe_cell(value: Any) -> Any:
     return value
 
 
+def ledger_cell(value: Any) -> Any:
+    """A value for a ledger (台账) cell: 是/否 for booleans, numbers as numbers, safe text."""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, str):
+        return safe_cell(value)
+    if value is None or isinstance(value, (int, float, dt.date)):
+        return value
+    return float(value) if hasattr(value, "as_integer_ratio") else str(value)
+
+
 def _sheet_title(title: str, used: set[str]) -> str:
     base = re.sub(r"[\[\]:*?/\\]", "_", title)[:31] or "Sheet"
     name, n = base, 2

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
-from parkgis.export import safe_cell
+from parkgis.export import ledger_cell as _cell
 from parkgis.release._common import today
 from parkgis.release.cases import get_case
 
@@ -250,13 +250,3 @@ def dossier_xlsx(conn: Connection, case_id: int, as_of: date | None = None) -> b
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
-
-
-def _cell(value: Any) -> Any:
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    if isinstance(value, str):
-        return safe_cell(value)  # no formula injection from stored text
-    if value is None or isinstance(value, (int, float, date)):
-        return value
-    return float(value) if hasattr(value, "as_integer_ratio") else str(value)

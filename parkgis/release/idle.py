@@ -21,7 +21,7 @@ from typing import Any
 from dateutil.relativedelta import relativedelta
 from sqlalchemy import Connection, text
 
-from parkgis.export import safe_cell
+from parkgis.export import ledger_cell as _cell
 from parkgis.release._common import rules, today
 
 LOCKED = ("idle", "inefficient", "bankruptcy_estate")
@@ -205,13 +205,3 @@ def ledger_xlsx(
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
-
-
-def _cell(value: Any) -> Any:
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    if isinstance(value, str):
-        return safe_cell(value)  # no formula injection from stored text
-    if value is None or isinstance(value, (int, float, date)):
-        return value
-    return float(value) if hasattr(value, "as_integer_ratio") else str(value)
