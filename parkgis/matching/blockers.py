@@ -28,12 +28,27 @@ _STATUS_ZH = {
 _GRADE_ZH = {3: "III级（尽快修复）", 4: "IV级（立即修复）"}
 
 
-def _cost_estimate(conn: Connection, seg: Mapping[str, Any]) -> dict[str, Any]:
-    """Repair method and cost of a segment, estimated by parkgis.repairs (rules/repairs.toml)."""
-    from parkgis.repairs.works import segment_repair_cost
+def prefetch_costs(
+    conn: Connection, rows: list[Mapping[str, Any]], cache: dict[int, dict[str, Any]]
+) -> None:
+    """Estimate, in one query, the repairs of every bad segment downstream of ``rows``."""
+    from parkgis.repairs.works import segment_repair_costs
 
-    est = segment_repair_cost(conn, int(seg["id"]))
-    return {"cost_yuan": round(float(est["cost_yuan"]), 2), "method": est.get("method_zh")}
+    ids = {int(seg["id"]) for row in rows for seg in (row.get("bad_segments") or [])} - set(cache)
+    if ids:
+        for key, est in segment_repair_costs(conn, sorted(ids)).items():
+            cache[key] = {"cost_yuan": round(float(est["cost_yuan"]), 2),
+                          "method": est.get("method_zh")}  # fmt: skip
+
+
+def _cost_estimate(
+    conn: Connection, seg: Mapping[str, Any], cache: dict[int, dict[str, Any]]
+) -> dict[str, Any]:
+    """Repair method and cost of a segment, estimated by parkgis.repairs (rules/repairs.toml)."""
+    key = int(seg["id"])
+    if key not in cache:
+        prefetch_costs(conn, [{"bad_segments": [seg]}], cache)
+    return cache.get(key, {"cost_yuan": None, "method": None})
 
 
 def site_blockers(
@@ -43,8 +58,10 @@ def site_blockers(
     departments: Mapping[str, str],
     as_of: dt.date,
     role: str = "admin",
+    cost_cache: dict[int, dict[str, Any]] | None = None,
 ) -> list[dict[str, Any]]:
     """Every blocker of one candidate row, staff view; holders and case numbers per catalogue."""
+    costs = {} if cost_cache is None else cost_cache
     who = rules["who"]
     # Encumbrance holders/references/amounts and case numbers only for the roles the layer
     # catalogue lets see them (layers/encumbrances.toml, layers/cases.toml).
@@ -87,7 +104,7 @@ def site_blockers(
     if bad:
         segments = []
         for s in bad:
-            segments.append({**s, **_cost_estimate(conn, s)})
+            segments.append({**s, **_cost_estimate(conn, s, costs)})
         total = round(sum(s["cost_yuan"] for s in segments), 2)
         worst = max(int(s["ri_grade"]) for s in segments)
         codes = "、".join(s["code"] for s in segments)

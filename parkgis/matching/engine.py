@@ -92,8 +92,8 @@ def refresh_site_facts(conn: Connection) -> None:
 def _refresh(conn: Connection) -> None:
     rules = get_rules()["matching"]
     conn.execute(
-        text("UPDATE logic.matching_params SET neighbour_radius_m = :r"),
-        {"r": float(rules["neighbour_radius_m"])},
+        text("UPDATE logic.matching_params SET neighbour_radius_m = :r, neighbour_sample = :n"),
+        {"r": float(rules["neighbour_radius_m"]), "n": int(rules["neighbour_sample"])},
     )
     populated = conn.execute(
         text("SELECT relispopulated FROM pg_class WHERE oid = 'logic.site_facts'::regclass")
@@ -198,6 +198,9 @@ def match(
     departments = _departments(conn) if staff else {}
     fits: list[dict[str, Any]] = []
     near: list[dict[str, Any]] = []
+    costs: dict[int, dict[str, Any]] = {}
+    if staff:
+        blk.prefetch_costs(conn, kept, costs)
     for row in kept:
         for key in _DATE_KEYS:
             if row.get(key):
@@ -206,7 +209,7 @@ def match(
         row["has_access"] = dist is not None and dist <= float(mrules["frontage_max_m"])
         score, parts = score_site(row, model, w, mrules, day)
         checks = [c.result(row, row[f"ck_{c.name}"]) for c in constraints]
-        full = blk.site_blockers(conn, row, mrules, departments, day, role) if staff else []
+        full = blk.site_blockers(conn, row, mrules, departments, day, role, costs) if staff else []
         site = {
             "kind": row["kind"],
             "kind_zh": KIND_ZH[row["kind"]],

@@ -58,28 +58,44 @@ def estimate_pipe_cost(
 
 def segment_repair_cost(conn: Connection, segment_id: int) -> dict[str, Any]:
     """Estimated repair of one segment from its latest assessment: method and cost."""
-    row = conn.execute(
-        text(
-            "SELECT s.code, s.diameter_mm, s.length_m, a.structural_grade, a.sm_density, "
-            "(SELECT count(*) FROM defect d JOIN defect_code c ON c.code = d.code "
-            " WHERE d.inspection_id = a.id AND c.kind = 'structural') AS points "
-            "FROM pipe_segment s LEFT JOIN logic.pipe_assessment a ON a.pipe_segment_id = s.id "
-            "WHERE s.id = :i"
-        ),
-        {"i": segment_id},
-    ).first()
-    if row is None:
+    found = segment_repair_costs(conn, [segment_id])
+    if segment_id not in found:
         raise NotFoundError(
             message=f"没有管段 {segment_id}",
             message_en=f"no pipe segment {segment_id}",
             field="segment_id",
             found=segment_id,
         )
-    density = None if row.sm_density is None else float(row.sm_density)
-    method = choose_method(row.structural_grade, density)
-    cost = estimate_pipe_cost(row.diameter_mm, float(row.length_m), method, int(row.points or 1))
+    return found[segment_id]
+
+
+def segment_repair_costs(conn: Connection, segment_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """Estimated repairs of many segments in one query: id -> method and cost."""
+    rows = conn.execute(
+        text(
+            "SELECT s.id, s.code, s.diameter_mm, s.length_m, a.structural_grade, a.sm_density, "
+            "(SELECT count(*) FROM defect d JOIN defect_code c ON c.code = d.code "
+            " WHERE d.inspection_id = a.id AND c.kind = 'structural') AS points "
+            "FROM pipe_segment s LEFT JOIN logic.pipe_assessment a ON a.pipe_segment_id = s.id "
+            "WHERE s.id = ANY(:ids)"
+        ),
+        {"ids": list(segment_ids)},
+    ).all()
     labels = get_rules()["repair_costs"]["methods"]
-    return {"code": row.code, "method": method, "method_zh": labels[method], "cost_yuan": cost}
+    out: dict[int, dict[str, Any]] = {}
+    for row in rows:
+        density = None if row.sm_density is None else float(row.sm_density)
+        method = choose_method(row.structural_grade, density)
+        cost = estimate_pipe_cost(
+            row.diameter_mm, float(row.length_m), method, int(row.points or 1)
+        )
+        out[int(row.id)] = {
+            "code": row.code,
+            "method": method,
+            "method_zh": labels[method],
+            "cost_yuan": cost,
+        }
+    return out
 
 
 def pipe_risk(seg: Segment, load: Load, road_class: str | None, today: date) -> tuple[float, float]:

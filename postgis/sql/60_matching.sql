@@ -9,7 +9,8 @@
 
 CREATE TABLE logic.matching_params (
     id boolean PRIMARY KEY DEFAULT true CHECK (id),
-    neighbour_radius_m double precision NOT NULL DEFAULT 1000
+    neighbour_radius_m double precision NOT NULL DEFAULT 1000,
+    neighbour_sample integer NOT NULL DEFAULT 50
 );
 INSERT INTO logic.matching_params DEFAULT VALUES;
 COMMENT ON TABLE logic.matching_params IS
@@ -82,18 +83,20 @@ latest AS (
      ORDER BY i.pipe_segment_id, i.inspected_on DESC, i.id DESC
 ),
 -- Walk down the pipe graph (from_manhole_id -> to_manhole_id) from every service manhole
--- to the outfall; the path array stops cycles in badly digitised networks.
+-- to the outfall. A depth cap, not a path array, stops cycles in badly digitised networks
+-- (loops are reported by `parkgis network check`): a path array costs length squared per
+-- start, which does not scale to 100 000 parcels.
 walk AS MATERIALIZED (
-    WITH RECURSIVE w(start_id, manhole_id, seg_id, path) AS (
-        SELECT m.id, m.id, NULL::bigint, ARRAY[m.id]
+    WITH RECURSIVE w(start_id, manhole_id, seg_id, depth) AS (
+        SELECT m.id, m.id, NULL::bigint, 0
           FROM public.manhole m
          WHERE m.id IN (SELECT storm_mh FROM served UNION SELECT sewage_mh FROM served)
         UNION ALL
-        SELECT w.start_id, ps.to_manhole_id, ps.id, w.path || ps.to_manhole_id
+        SELECT w.start_id, ps.to_manhole_id, ps.id, w.depth + 1
           FROM w
           JOIN public.manhole cur ON cur.id = w.manhole_id AND NOT cur.is_outfall
           JOIN public.pipe_segment ps ON ps.from_manhole_id = w.manhole_id
-         WHERE NOT ps.to_manhole_id = ANY (w.path)
+         WHERE w.depth < 2000
     )
     SELECT DISTINCT start_id, seg_id FROM w WHERE seg_id IS NOT NULL
 ),
@@ -195,13 +198,19 @@ SELECT s.site_kind,
          WHERE cp.parcel_id = s.parcel_id AND coalesce(tn.in_bankruptcy_estate, true)
          ORDER BY c.applied_on DESC, c.id DESC LIMIT 1) bc ON true
   LEFT JOIN LATERAL (
+        -- Among the nearest held parcels within the radius (at most neighbour_sample of
+        -- them, found by the GiST index in distance order): bounded work per site.
         SELECT jsonb_object_agg(div, n) AS divisions
           FROM (SELECT substr(f.industry_code, 1, 3) AS div, count(DISTINCT f.id) AS n
-                  FROM public.parcel o
-                  JOIN public.firm f ON f.id = o.holder_firm_id
-                 WHERE ST_DWithin(o.geom, s.geom, prm.neighbour_radius_m)
-                   AND o.id IS DISTINCT FROM s.parcel_id
-                   AND f.industry_code ~ '^[A-T][0-9]{2}'
+                  FROM (SELECT o.holder_firm_id
+                          FROM public.parcel o
+                         WHERE o.holder_firm_id IS NOT NULL
+                           AND ST_DWithin(o.geom, s.geom, prm.neighbour_radius_m)
+                           AND o.id IS DISTINCT FROM s.parcel_id
+                         ORDER BY o.geom <-> s.geom
+                         LIMIT prm.neighbour_sample) near
+                  JOIN public.firm f ON f.id = near.holder_firm_id
+                 WHERE f.industry_code ~ '^[A-T][0-9]{2}'
                  GROUP BY 1) x) nb ON true
 WITH NO DATA;
 

@@ -404,6 +404,7 @@ CREATE TABLE case_parcel (
     updated_at timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (case_id, parcel_id)
 );
+CREATE INDEX case_parcel_parcel_idx ON case_parcel (parcel_id);
 COMMENT ON TABLE case_parcel IS 'Parcels of the debtor linked to a case; allocated land is listed but flagged outside the estate';
 
 CREATE TABLE case_event (
