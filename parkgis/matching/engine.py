@@ -198,9 +198,6 @@ def match(
     departments = _departments(conn) if staff else {}
     fits: list[dict[str, Any]] = []
     near: list[dict[str, Any]] = []
-    costs: dict[int, dict[str, Any]] = {}
-    if staff:
-        blk.prefetch_costs(conn, kept, costs)
     for row in kept:
         for key in _DATE_KEYS:
             if row.get(key):
@@ -209,7 +206,6 @@ def match(
         row["has_access"] = dist is not None and dist <= float(mrules["frontage_max_m"])
         score, parts = score_site(row, model, w, mrules, day)
         checks = [c.result(row, row[f"ck_{c.name}"]) for c in constraints]
-        full = blk.site_blockers(conn, row, mrules, departments, day, role, costs) if staff else []
         site = {
             "kind": row["kind"],
             "kind_zh": KIND_ZH[row["kind"]],
@@ -225,7 +221,7 @@ def match(
             "score_parts": parts,
             "failed": [c["name"] for c in checks if c["passed"] is False],
             "checks": checks,
-            "blockers": full if staff else blk.public_view(row.get("available_from"), day),
+            "_row": row,  # blockers are worked out below, for the sites shown only
         }
         if row["kind"] in ("units", "parcels"):
             site["combination"] = {
@@ -243,7 +239,18 @@ def match(
             s["rank"] = i
     if top is not None:
         fits, near = fits[:top], near[:top]
-    _attach_properties(conn, fits + near, role)
+    shown_sites = fits + near
+    costs: dict[int, dict[str, Any]] = {}
+    if staff:
+        blk.prefetch_costs(conn, [s["_row"] for s in shown_sites], costs)
+    for site in shown_sites:
+        row = site.pop("_row")
+        site["blockers"] = (
+            blk.site_blockers(conn, row, mrules, departments, day, role, costs)
+            if staff
+            else blk.public_view(row.get("available_from"), day)
+        )
+    _attach_properties(conn, shown_sites, role)
     rej = dict(rejected or {})
     count = int(rej.pop("count", 0))
     return MatchResult(
