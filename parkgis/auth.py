@@ -16,9 +16,11 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, text
 
+from parkgis.catalogue import ALL_ROLES
 from parkgis.errors import AuthenticationError, ConflictError, NotFoundError, ValidationError
 
-ROLES = ("public", "promotion", "infrastructure", "department", "land_bureau", "court", "admin")
+#: The roles of the layer catalogue (one list; the role table mirrors it).
+ROLES = ALL_ROLES
 _PREFIX_LEN = 10
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1, "dklen": 32}
 _CACHE_SECONDS = 30.0

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -118,8 +117,3 @@ def rebuild_sql(conn: Connection) -> None:
     for path in sorted((POSTGIS_DIR / "sql").glob("*.sql")):
         # Through the DB-API cursor without parameters, so a '%' in SQL stays literal.
         conn.connection.cursor().execute(path.read_text(encoding="utf-8"))
-
-
-def read_sql_resource(name: str) -> str:
-    """Text of a packaged SQL snippet in ``parkgis/sql``."""
-    return resources.files("parkgis").joinpath("sql", name).read_text(encoding="utf-8")

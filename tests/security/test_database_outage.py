@@ -7,9 +7,7 @@ does), so stopping it disturbs nobody else's tests.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,22 +18,7 @@ from api.app import create_app
 from parkgis import db
 from parkgis.config import Settings
 from parkgis.localdb import cluster_for
-
-ROOT = Path(__file__).resolve().parent.parent.parent
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "parkgis.cli", *args],
-        capture_output=True, text=True, env={**os.environ, **env}, cwd=ROOT, timeout=300,
-        check=False,
-    )  # fmt: skip
+from tests.test_localdb import _cli, _free_port
 
 
 @pytest.fixture
