@@ -47,6 +47,10 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--scale", type=int, default=1)
     ap.add_argument("--runs", type=int, default=50)
+    ap.add_argument(
+        "--keep", action="store_true",
+        help="keep the scratch database afterwards and reuse it when it exists (no reload)",
+    )  # fmt: skip
     args = ap.parse_args()
     from parkgis import localdb
 
@@ -57,20 +61,27 @@ def main() -> None:
                           isolation_level="AUTOCOMMIT")  # fmt: skip
     url = db.database_url(database=name)
     with admin.connect() as c:
-        c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        c.execute(text(f'CREATE DATABASE "{name}"'))
+        found = c.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
+        reuse = bool(found.first()) and args.keep
+        if not reuse:
+            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            c.execute(text(f'CREATE DATABASE "{name}"'))
     db.migrate(url, settings)
     eng = create_engine(url, poolclass=NullPool)
     t0 = time.perf_counter()
-    with eng.begin() as conn:
-        db.set_actor(conn, "bench")
-        load_demo(conn, seed=42, scale=args.scale, progress=False)
+    if not reuse:
+        with eng.begin() as conn:
+            db.set_actor(conn, "bench")
+            load_demo(conn, seed=42, scale=args.scale, progress=False)
     load_s = time.perf_counter() - t0
+    refresh_s = None
     with eng.begin() as conn:
-        t0 = time.perf_counter()
-        refresh_site_facts(conn)
-        refresh_s = time.perf_counter() - t0
-        conn.execute(text("ANALYZE"))
+        stale = conn.execute(text("SELECT stale FROM logic.site_facts_state")).scalar_one()
+        if stale or not reuse:
+            t0 = time.perf_counter()
+            refresh_site_facts(conn)
+            refresh_s = time.perf_counter() - t0
+            conn.execute(text("ANALYZE"))
     with eng.connect() as conn:
         counts = conn.execute(
             text("SELECT (SELECT count(*) FROM parcel), (SELECT count(*) FROM building_unit)")
@@ -87,11 +98,19 @@ def main() -> None:
             floor_ms.append((time.perf_counter() - t0) * 1000)
         conn.rollback()
     eng.dispose()
-    with admin.connect() as c:
-        c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    if not args.keep:
+        with admin.connect() as c:
+            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
-    print(f"park: {counts[0]} parcels, {counts[1]} units (scale {args.scale}); load {load_s:.1f} s")
-    print(f"site facts refresh: {refresh_s * 1000:.0f} ms")
+    print(
+        f"park: {counts[0]} parcels, {counts[1]} units (scale {args.scale}); load {load_s:.1f} s"
+        + (" (reused)" if reuse else "")
+    )
+    print(
+        f"site facts refresh: {refresh_s * 1000:.0f} ms"
+        if refresh_s is not None
+        else "site facts refresh: not needed (reused database, facts fresh)"
+    )
     print(f"match (top 20, {n_sites} sites shown): p50 {_pct(engine_ms, 50):.1f} ms, "
           f"p95 {_pct(engine_ms, 95):.1f} ms")  # fmt: skip
     print(f"bare SQL floor: p50 {_pct(floor_ms, 50):.1f} ms, p95 {_pct(floor_ms, 95):.1f} ms")

@@ -16,6 +16,10 @@ from parkgis.matching.engine import match
 router = APIRouter(tags=["matching"])
 #: Enquiries name investors: the roles of layers/enquiries.toml (promotion, land bureau).
 Staff = Annotated[User, Depends(require_roles("promotion", "land_bureau"))]
+_TOP = (
+    "sites listed per group (fits, near misses); default [matching] default_top (50); "
+    "`totals` always counts them all"
+)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -24,7 +28,7 @@ def post_match(
     conn: Conn,
     user: CurrentUser,
     body: Annotated[dict[str, Any], Body(description="an enquiry; optional 'weights'")],
-    top: Annotated[int | None, Query(ge=1, le=500)] = None,
+    top: Annotated[int | None, Query(ge=1, le=500, description=_TOP)] = None,
 ) -> dict[str, Any]:
     weights = body.pop("weights", None)
     return match(conn, body, user.role, top=top, weights=weights).to_dict()
@@ -75,7 +79,7 @@ def get_matches(
     conn: Conn,
     user: Staff,
     enquiry_id: int,
-    top: Annotated[int | None, Query(ge=1, le=500)] = None,
+    top: Annotated[int | None, Query(ge=1, le=500, description=_TOP)] = None,
     format: Annotated[str, Query(pattern="^(json|xlsx)$")] = "json",
 ) -> Any:
     result = match(conn, enquiry_id, user.role, top=top)

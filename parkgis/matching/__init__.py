@@ -1,7 +1,13 @@
 """Investor-site matching (issue 5): enquiries, candidates, constraints, score, blockers.
 
-Imports that change parcels, buildings, roads, pipes, inspections, encumbrances or cases
-should call :func:`refresh_site_facts` afterwards (a match refreshes stale facts itself).
+Three precomputed relations (postgis/sql/60_matching.sql) make a match one scan plus
+scoring: ``logic.site_facts`` (road access, distances, downstream drainage, neighbours:
+slow spatial joins, refreshed when geometry or the networks change; imports may call
+:func:`refresh_site_facts` afterwards, and a match refreshes stale facts itself),
+``logic.parcel_adjacency`` (refreshed with them) and ``logic.site_offer`` (one narrow row
+per candidate, rebuilt with the facts and kept current row by row by triggers on
+parcels, buildings, units and cases, so everyday edits never force a full refresh).
+Encumbrances and cases are read live for the sites shown.
 """
 
 from parkgis.matching.engine import MatchResult, match, match_features, refresh_site_facts

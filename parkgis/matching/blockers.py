@@ -1,6 +1,7 @@
 """Blockers: what must happen before a site can be handed over, and who must act.
 
-Joined from the other layers through ``logic.site_facts``: no frontage on a complete
+Joined from the other layers (``candidates.DETAIL_SQL``: the spatial facts of
+``logic.site_facts``, encumbrances and cases read live): no frontage on a complete
 road (DOMAIN §8), a downstream pipe of CJJ 181-2012 repair grade III/IV (RI > 4, §7),
 an unlifted seizure or mortgage, a bankruptcy estate (企业破产法; expected date kept in
 ``bankruptcy_case.expected_release_on`` by parkgis.release), idle land being recovered

@@ -1,9 +1,11 @@
 """Candidate sites: parcels, vacant units, whole buildings, adjacent combinations, pipeline land.
 
-Each kind is one SELECT with the same columns (``SITE_COLUMNS``) so the engine checks
-them all in one query. Row visibility per role comes from the layer catalogue
-(``Layer.rows_for``), applied as ``id IN (SELECT id FROM <table> WHERE <filter>)`` on the
-bare table so the catalogue's SQL predicates resolve as written.
+Single sites come from ``logic.site_offer`` (one narrow row per candidate with the
+figures a match checks and scores; postgis/sql/60_matching.sql keeps it current), turned
+into ``SITE_COLUMNS`` for the enquiry's day and industry; combinations aggregate their
+members' rows. Row visibility per role comes from the layer catalogue
+(``Layer.rows_for``), applied as ``site_id IN (SELECT id FROM <table> WHERE <filter>)``
+on the bare table so the catalogue's SQL predicates resolve as written.
 """
 
 from __future__ import annotations
@@ -14,35 +16,6 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from parkgis.catalogue import get_layer
-
-#: Facts of a single site (logic.site_facts f), in SITE_COLUMNS order after the site columns.
-_FACTS = (
-    "f.access_road_id, f.access_road_dist_m, f.nearest_road_id, f.nearest_road_code, "
-    "f.nearest_road_name, f.nearest_road_status, f.nearest_road_planned_on, "
-    "f.nearest_road_dist_m, f.arterial_dist_m, f.highway_dist_m, f.rail_dist_m, "
-    "f.sewage_dist_m, f.storm_worst_grade, f.sewage_worst_grade, f.storm_inspected, "
-    "f.sewage_inspected, f.bad_segments, f.encumbrances, f.case_id, f.case_no, f.case_stage, "
-    "f.case_stage_zh, f.case_stage_en, f.case_expected_release_on, f.case_open_tasks, "
-    "f.neighbour_divisions"
-)
-
-#: Facts of a combination: the best access and distances, the worst drainage, every burden.
-_FACTS_AGG = (
-    "(array_agg(f.access_road_id ORDER BY f.access_road_dist_m))[1], min(f.access_road_dist_m), "
-    "(array_agg(f.nearest_road_id ORDER BY f.nearest_road_dist_m))[1], "
-    "(array_agg(f.nearest_road_code ORDER BY f.nearest_road_dist_m))[1], "
-    "(array_agg(f.nearest_road_name ORDER BY f.nearest_road_dist_m))[1], "
-    "(array_agg(f.nearest_road_status ORDER BY f.nearest_road_dist_m))[1], "
-    "(array_agg(f.nearest_road_planned_on ORDER BY f.nearest_road_dist_m))[1], "
-    "min(f.nearest_road_dist_m), min(f.arterial_dist_m), min(f.highway_dist_m), "
-    "min(f.rail_dist_m), min(f.sewage_dist_m), max(f.storm_worst_grade), "
-    "max(f.sewage_worst_grade), min(f.storm_inspected), min(f.sewage_inspected), "
-    "logic.jsonb_concat_agg(f.bad_segments), logic.jsonb_concat_agg(f.encumbrances), "
-    "max(f.case_id), max(f.case_no), max(f.case_stage), max(f.case_stage_zh), "
-    "max(f.case_stage_en), max(f.case_expected_release_on), "
-    "logic.jsonb_concat_agg(f.case_open_tasks), "
-    "(array_agg(f.neighbour_divisions))[1]"
-)
 
 SITE_COLUMNS = (
     "kind",
@@ -72,14 +45,7 @@ SITE_COLUMNS = (
     "plot_ratio_max",
     "status",
     "available_from",
-    "access_road_id",
     "access_road_dist_m",
-    "nearest_road_id",
-    "nearest_road_code",
-    "nearest_road_name",
-    "nearest_road_status",
-    "nearest_road_planned_on",
-    "nearest_road_dist_m",
     "arterial_dist_m",
     "highway_dist_m",
     "rail_dist_m",
@@ -88,28 +54,111 @@ SITE_COLUMNS = (
     "sewage_worst_grade",
     "storm_inspected",
     "sewage_inspected",
-    "bad_segments",
-    "encumbrances",
-    "case_id",
-    "case_no",
-    "case_stage",
-    "case_stage_zh",
-    "case_stage_en",
-    "case_expected_release_on",
-    "case_open_tasks",
-    "neighbour_divisions",
+    "same_chain",
+    "facts_kind",
+    "facts_ids",
 )
 
-# Land class of a land-use code: its industrial class, or the configured class of plain 1001.
-_LAND = (
-    "CASE WHEN lu.code = '1001' THEN CAST(:unclassified_class AS int) "
-    "ELSE lu.industrial_class END, "
-    "lu.is_industrial, lu.code LIKE '1101%'"
-)
-_PERMITTED = (
-    "(cardinality({t}.permitted_industries) = 0 OR EXISTS (SELECT 1 FROM "
-    "unnest({t}.permitted_industries) pi WHERE CAST(:industry AS text) LIKE pi || '%'))"
-)
+#: One offer row (``o``) as SITE_COLUMNS for the enquiry: the land class of plain 1001,
+#: the industry against the permitted list, availability on the day (now, a case's
+#: expected release, or recovery of idle land after the statutory years).
+_SINGLE = """
+SELECT o.kind, o.site_id, o.members, o.label, o.zone_code, o.area_mu, o.area_m2,
+       o.land_use_code,
+       CASE WHEN o.land_use_code = '1001' THEN CAST(:unclassified_class AS int)
+            ELSE o.industrial_class END,
+       o.is_industrial, o.is_logistics,
+       (cardinality(o.permitted) = 0 OR CAST(:industry AS text) LIKE ANY (o.permitted)),
+       o.price_yuan_per_mu, o.rent_yuan_m2_month, o.floor_load_kn_m2, o.clear_height_m,
+       o.column_grid_m, o.crane_t, o.freight_lift_t, o.power_kva, o.fire_rank, o.fire_class,
+       o.storeys, o.min_floor, o.plot_ratio_max, o.status,
+       CASE WHEN o.kind <> 'parcel'
+                THEN greatest(coalesce(o.vacant_from, CAST(:as_of AS date)), CAST(:as_of AS date))
+            WHEN o.status = ANY (CAST(:available AS text[])) THEN CAST(:as_of AS date)
+            WHEN o.in_estate THEN o.case_release_on
+            WHEN o.idle_since IS NOT NULL
+                 THEN (o.idle_since + make_interval(years => :recovery_years))::date
+       END,
+       o.access_road_dist_m, o.arterial_dist_m, o.highway_dist_m, o.rail_dist_m,
+       o.sewage_dist_m, o.storm_worst_grade, o.sewage_worst_grade, o.storm_inspected,
+       o.sewage_inspected,
+       coalesce(o.chain_counts[array_position(o.chain_divisions, CAST(:division AS text))], 0)
+           ::float8,
+       o.facts_kind, o.facts_ids
+  FROM logic.site_offer o
+"""
+
+#: A combination from its members' offer rows (groups given as JSON id lists):
+#: sizes and power add up, the weakest floor and the best access count, the worst
+#: drainage, the latest availability.
+_GROUP = """
+SELECT '{kind}', min(s.site_id), array_agg(s.site_id ORDER BY s.site_id),
+       string_agg(s.label, '+' ORDER BY s.site_id), min(s.zone_code),
+       sum(s.area_mu), sum(s.area_m2), min(s.land_use_code), min(s.land_class),
+       bool_and(s.is_industrial), bool_and(s.is_logistics), bool_and(s.industry_permitted),
+       sum(s.price_yuan_per_mu * s.area_mu) / nullif(sum(s.area_mu), 0),
+       sum(s.rent_yuan_m2_month * s.area_m2) / nullif(sum(s.area_m2), 0),
+       min(s.floor_load_kn_m2), min(s.clear_height_m), min(s.column_grid_m), max(s.crane_t),
+       max(s.freight_lift_t), sum(s.power_kva), min(s.fire_rank), min(s.fire_class),
+       min(s.storeys), min(s.min_floor), min(s.plot_ratio_max), min(s.status),
+       max(s.available_from),
+       min(s.access_road_dist_m), min(s.arterial_dist_m), min(s.highway_dist_m),
+       min(s.rail_dist_m), min(s.sewage_dist_m), max(s.storm_worst_grade),
+       max(s.sewage_worst_grade), min(s.storm_inspected), min(s.sewage_inspected),
+       max(s.same_chain), min(s.facts_kind), array_agg(DISTINCT s.facts_ids[1])
+  FROM jsonb_array_elements(CAST(:{param} AS jsonb)) WITH ORDINALITY g(ids, n)
+  CROSS JOIN LATERAL jsonb_array_elements_text(g.ids) m(id)
+  CROSS JOIN LATERAL ({single_sql} WHERE o.kind = '{single}' AND o.site_id = m.id::bigint)
+       AS s ({cols})
+ GROUP BY g.n
+"""
+
+#: The wide facts of one shown site (``r``: a ranked candidate), over all its members: the
+#: road it fronts or the nearest, every downstream bad segment, and, read live, every
+#: unlifted encumbrance and the bankruptcy case of its land with the open joint tasks.
+DETAIL_SQL = """
+SELECT fa.*, coalesce(enc.items, '[]'::jsonb) AS encumbrances, ec.case_id, ec.case_no,
+       ec.case_stage, ec.case_stage_zh, ec.case_stage_en, ec.case_expected_release_on,
+       coalesce(tasks.items, '[]'::jsonb) AS case_open_tasks
+  FROM (
+    SELECT (array_agg(f.access_road_id ORDER BY f.access_road_dist_m))[1] AS access_road_id,
+           (array_agg(f.nearest_road_id ORDER BY f.nearest_road_dist_m))[1] AS nearest_road_id,
+           (array_agg(f.nearest_road_code ORDER BY f.nearest_road_dist_m))[1]
+               AS nearest_road_code,
+           (array_agg(f.nearest_road_name ORDER BY f.nearest_road_dist_m))[1]
+               AS nearest_road_name,
+           (array_agg(f.nearest_road_status ORDER BY f.nearest_road_dist_m))[1]
+               AS nearest_road_status,
+           (array_agg(f.nearest_road_planned_on ORDER BY f.nearest_road_dist_m))[1]
+               AS nearest_road_planned_on,
+           min(f.nearest_road_dist_m) AS nearest_road_dist_m,
+           logic.jsonb_concat_agg(f.bad_segments) AS bad_segments,
+           (array_agg(f.neighbour_divisions))[1] AS neighbour_divisions,
+           array_agg(DISTINCT f.parcel_id) FILTER (WHERE f.parcel_id IS NOT NULL) AS parcel_ids
+      FROM logic.site_facts f
+     WHERE f.site_kind = r.facts_kind AND f.site_id = ANY (r.facts_ids)) fa
+  LEFT JOIN LATERAL (
+        SELECT jsonb_agg(jsonb_build_object(
+                   'id', e.id, 'kind', e.kind, 'holder', e.holder, 'reference_no', e.reference_no,
+                   'amount_yuan', e.amount_yuan, 'registered_on', e.registered_on)
+                   ORDER BY e.registered_on, e.id) AS items
+          FROM encumbrance e
+         WHERE e.parcel_id = ANY (fa.parcel_ids) AND NOT e.lifted) enc ON true
+  LEFT JOIN LATERAL (
+        SELECT c.* FROM logic.parcel_estate_case c
+         WHERE c.parcel_id = ANY (fa.parcel_ids)
+         ORDER BY c.case_expected_release_on DESC NULLS FIRST LIMIT 1) ec ON true
+  LEFT JOIN LATERAL (
+        SELECT jsonb_agg(jsonb_build_object(
+                   'id', t.id, 'kind', t.kind, 'title', t.title,
+                   'department_code', t.department_code, 'department_zh', d.label_zh,
+                   'deadline_on', t.deadline_on, 'blocks_stage', t.blocks_stage)
+                   ORDER BY t.deadline_on, t.id) AS items
+          FROM joint_task t
+          JOIN task_status ts ON ts.code = t.status AND ts.is_open
+          JOIN department d ON d.code = t.department_code
+         WHERE t.case_id = ec.case_id) tasks ON true
+"""
 
 
 @dataclass(frozen=True)
@@ -121,157 +170,53 @@ class Scope:
     role: str
 
 
-def _visible(table: str, layer_id: str, role: str) -> str:
-    """``AND table.id IN (...)`` with the catalogue's row filter of ``role`` (trusted TOML)."""
+def _offer_visible(kind: str, table: str, layer_id: str, role: str) -> str:
+    """``(o.kind = kind [AND o.site_id IN (visible rows)])`` for one kind of single site."""
     predicate = get_layer(layer_id).rows_for(role)
     if predicate is None:
-        return ""
-    return f' AND "{table}".id IN (SELECT "{table}".id FROM "{table}" WHERE {predicate})'
-
-
-def parcel_sql(role: str) -> str:
-    """Parcels on offer now or in the release pipeline (idle being recovered, bankruptcy)."""
-    return f"""
-SELECT 'parcel', parcel.id, ARRAY[parcel.id], parcel.plot_no, parcel.zone_code,
-       parcel.area_mu::float8, parcel.area_m2::float8, parcel.land_use_code, {_LAND},
-       {_PERMITTED.format(t="parcel")},
-       parcel.list_price_yuan_per_mu::float8, NULL::float8, NULL::float8, NULL::float8,
-       NULL::float8, NULL::float8, NULL::float8, parcel.power_capacity_kva::float8,
-       NULL::int, NULL::text, NULL::int, NULL::int, parcel.plot_ratio_max::float8, parcel.status,
-       CASE WHEN parcel.status = ANY (CAST(:available AS text[])) THEN CAST(:as_of AS date)
-            WHEN f.case_id IS NOT NULL THEN f.case_expected_release_on
-            WHEN parcel.status = 'idle' AND parcel.government_cause IS NULL
-                 THEN (parcel.idle_since + make_interval(years => :recovery_years))::date
-       END,
-       {_FACTS}
-  FROM parcel
-  JOIN land_use lu ON lu.code = parcel.land_use_code
-  LEFT JOIN logic.site_facts f ON f.site_kind = 'parcel' AND f.site_id = parcel.id
- WHERE parcel.status = ANY (CAST(:land_statuses AS text[])){_visible("parcel", "parcels", role)}
-"""
-
-
-def unit_sql(role: str) -> str:
-    """Vacant units of complete buildings."""
-    return f"""
-SELECT 'unit', building_unit.id, ARRAY[building_unit.id], building_unit.code,
-       building_unit.zone_code, NULL::float8, building_unit.area_m2::float8,
-       hp.land_use_code, {_LAND}, coalesce({_PERMITTED.format(t="hp")}, true),
-       NULL::float8, building_unit.rent_yuan_m2_month::float8,
-       building_unit.floor_load_kn_m2::float8, building_unit.clear_height_m::float8,
-       least(building_unit.column_grid_x_m, building_unit.column_grid_y_m)::float8,
-       building_unit.crane_t::float8, building_unit.freight_lift_t::float8,
-       building_unit.power_kva::float8, fc.hazard_rank::int, b.design_fire_class,
-       b.storeys::int, building_unit.floor::int, NULL::float8, building_unit.status,
-       greatest(coalesce(building_unit.vacant_from, CAST(:as_of AS date)), CAST(:as_of AS date)),
-       {_FACTS}
-  FROM building_unit
-  JOIN building b ON b.id = building_unit.building_id AND b.status = 'complete'
-  JOIN fire_hazard_class fc ON fc.code = b.design_fire_class
-  LEFT JOIN logic.site_facts f ON f.site_kind = 'building' AND f.site_id = b.id
-  LEFT JOIN parcel hp ON hp.id = f.parcel_id
-  LEFT JOIN land_use lu ON lu.code = hp.land_use_code
- WHERE building_unit.status = 'vacant'{_visible("building_unit", "units", role)}
-"""
-
-
-def building_sql(role: str) -> str:
-    """Whole complete buildings whose every unit is vacant (the weakest floor counts)."""
-    return f"""
-SELECT 'building', building.id, ARRAY[building.id], building.code, building.zone_code,
-       NULL::float8, building.total_floor_area_m2::float8, hp.land_use_code, {_LAND},
-       coalesce({_PERMITTED.format(t="hp")}, true),
-       NULL::float8, u.rent, u.load, u.height, u.grid, u.crane, u.lift, u.power,
-       fc.hazard_rank::int, building.design_fire_class, building.storeys::int, u.min_floor,
-       NULL::float8, 'vacant', u.avail, {_FACTS}
-  FROM building
-  JOIN fire_hazard_class fc ON fc.code = building.design_fire_class
-  JOIN LATERAL (
-        SELECT sum(x.rent_yuan_m2_month * x.area_m2)::float8 / sum(x.area_m2)::float8 AS rent,
-               min(x.floor_load_kn_m2)::float8 AS load, min(x.clear_height_m)::float8 AS height,
-               min(least(x.column_grid_x_m, x.column_grid_y_m))::float8 AS grid,
-               max(x.crane_t)::float8 AS crane, max(x.freight_lift_t)::float8 AS lift,
-               sum(x.power_kva)::float8 AS power, min(x.floor)::int AS min_floor,
-               greatest(max(coalesce(x.vacant_from, CAST(:as_of AS date))),
-                        CAST(:as_of AS date)) AS avail,
-               bool_and(x.status = 'vacant') AS all_vacant
-          FROM building_unit x WHERE x.building_id = building.id) u ON u.all_vacant
-  LEFT JOIN logic.site_facts f ON f.site_kind = 'building' AND f.site_id = building.id
-  LEFT JOIN parcel hp ON hp.id = f.parcel_id
-  LEFT JOIN land_use lu ON lu.code = hp.land_use_code
- WHERE building.status = 'complete'{_visible("building", "buildings", role)}
-"""
-
-
-def unit_group_sql() -> str:
-    """Combinations of adjacent vacant units on one floor (groups given as :unit_groups)."""
-    return f"""
-SELECT 'units', min(x.id), array_agg(x.id ORDER BY x.id),
-       string_agg(x.code, '+' ORDER BY x.id), min(x.zone_code),
-       NULL::float8, sum(x.area_m2)::float8, min(hp.land_use_code),
-       min(CASE WHEN lu.code = '1001' THEN CAST(:unclassified_class AS int)
-                ELSE lu.industrial_class END),
-       bool_and(lu.is_industrial), bool_and(lu.code LIKE '1101%'),
-       bool_and(coalesce({_PERMITTED.format(t="hp")}, true)),
-       NULL::float8, (sum(x.rent_yuan_m2_month * x.area_m2) / sum(x.area_m2))::float8,
-       min(x.floor_load_kn_m2)::float8, min(x.clear_height_m)::float8,
-       min(least(x.column_grid_x_m, x.column_grid_y_m))::float8, max(x.crane_t)::float8,
-       max(x.freight_lift_t)::float8, sum(x.power_kva)::float8, min(fc.hazard_rank)::int,
-       min(b.design_fire_class), min(b.storeys)::int, min(x.floor)::int, NULL::float8,
-       'vacant', greatest(max(coalesce(x.vacant_from, CAST(:as_of AS date))), CAST(:as_of AS date)),
-       {_FACTS_AGG}
-  FROM jsonb_array_elements(CAST(:unit_groups AS jsonb)) WITH ORDINALITY g(ids, n)
-  CROSS JOIN LATERAL jsonb_array_elements_text(g.ids) m(id)
-  JOIN building_unit x ON x.id = m.id::bigint
-  JOIN building b ON b.id = x.building_id
-  JOIN fire_hazard_class fc ON fc.code = b.design_fire_class
-  LEFT JOIN logic.site_facts f ON f.site_kind = 'building' AND f.site_id = b.id
-  LEFT JOIN parcel hp ON hp.id = f.parcel_id
-  LEFT JOIN land_use lu ON lu.code = hp.land_use_code
- GROUP BY g.n
-"""
-
-
-def parcel_group_sql() -> str:
-    """Combinations of adjacent available parcels (groups given as :parcel_groups)."""
-    return f"""
-SELECT 'parcels', min(p.id), array_agg(p.id ORDER BY p.id),
-       string_agg(p.plot_no, '+' ORDER BY p.id), min(p.zone_code),
-       sum(p.area_mu)::float8, sum(p.area_m2)::float8, min(p.land_use_code),
-       min(CASE WHEN lu.code = '1001' THEN CAST(:unclassified_class AS int)
-                ELSE lu.industrial_class END),
-       bool_and(lu.is_industrial), bool_and(lu.code LIKE '1101%'),
-       bool_and({_PERMITTED.format(t="p")}),
-       (sum(p.list_price_yuan_per_mu * p.area_mu) / sum(p.area_mu))::float8,
-       NULL::float8, NULL::float8, NULL::float8, NULL::float8, NULL::float8, NULL::float8,
-       sum(p.power_capacity_kva)::float8, NULL::int, NULL::text, NULL::int, NULL::int,
-       min(p.plot_ratio_max)::float8, min(p.status), CAST(:as_of AS date),
-       {_FACTS_AGG}
-  FROM jsonb_array_elements(CAST(:parcel_groups AS jsonb)) WITH ORDINALITY g(ids, n)
-  CROSS JOIN LATERAL jsonb_array_elements_text(g.ids) m(id)
-  JOIN parcel p ON p.id = m.id::bigint
-  JOIN land_use lu ON lu.code = p.land_use_code
-  LEFT JOIN logic.site_facts f ON f.site_kind = 'parcel' AND f.site_id = p.id
- GROUP BY g.n
-"""
+        return f"o.kind = '{kind}'"
+    return (
+        f"(o.kind = '{kind}' AND o.site_id IN "
+        f'(SELECT "{table}".id FROM "{table}" WHERE {predicate}))'
+    )
 
 
 def candidates_sql(scope: Scope, unit_groups: bool, parcel_groups: bool) -> str:
-    """UNION ALL of the candidate SELECTs the enquiry needs, as one relation ``cand``."""
-    parts = []
+    """The candidates the enquiry needs as the CTE ``cand (SITE_COLUMNS) AS (...)``.
+
+    Single sites are one scan of ``logic.site_offer``; combinations look their members
+    up by primary key.
+    """
+    kinds = []
     if scope.land:
-        parts.append(parcel_sql(scope.role))
-        if parcel_groups:
-            parts.append(parcel_group_sql())
+        kinds.append(_offer_visible("parcel", "parcel", "parcels", scope.role))
     if scope.building:
-        parts.append(unit_sql(scope.role))
-        parts.append(building_sql(scope.role))
-        if unit_groups:
-            parts.append(unit_group_sql())
-    if not parts:
-        parts.append(parcel_sql(scope.role) + " AND false")
+        kinds.append(_offer_visible("unit", "building_unit", "units", scope.role))
+        kinds.append(_offer_visible("building", "building", "buildings", scope.role))
+    where = " OR ".join(kinds) or "false"
     cols = ", ".join(SITE_COLUMNS)
-    return f"SELECT * FROM ({' UNION ALL '.join(parts)}) AS cand ({cols})"
+    # Parcels only in the statuses the rules name (the offer may hold more).
+    parts = [
+        f"{_SINGLE} WHERE ({where}) AND "
+        "(o.kind <> 'parcel' OR o.status = ANY (CAST(:land_statuses AS text[])))"
+    ]
+    if scope.land and parcel_groups:
+        parts.append(
+            _GROUP.format(
+                kind="parcels",
+                single="parcel",
+                param="parcel_groups",
+                single_sql=_SINGLE,
+                cols=cols,
+            )
+        )
+    if scope.building and unit_groups:
+        parts.append(
+            _GROUP.format(
+                kind="units", single="unit", param="unit_groups", single_sql=_SINGLE, cols=cols
+            )
+        )
+    return f"cand ({cols}) AS ({' UNION ALL '.join(parts)})"
 
 
 def _connected_subsets(
@@ -305,22 +250,36 @@ def _connected_subsets(
 def unit_groups(
     conn: Connection, need_m2: float, cap_m2: float, role: str, gap_m: float, max_size: int
 ) -> list[list[int]]:
-    """Adjacent vacant units on one floor, each alone under ``need_m2``, that fit together."""
+    """Adjacent vacant units on one floor, each alone under ``need_m2``, that fit together.
+
+    Only units that could reach ``need_m2`` with the largest others of their floor are
+    looked at (a unit plus ``max_size - 1`` times its floor's largest), in one query.
+    """
+    if max_size < 2:
+        return []
     rows = conn.execute(
         text(
             f"""
-SELECT building_unit.id, building_unit.area_m2::float8 AS area, o.id AS other
-  FROM building_unit
-  JOIN building b ON b.id = building_unit.building_id AND b.status = 'complete'
-  LEFT JOIN building_unit o
-    ON o.building_id = building_unit.building_id AND o.floor = building_unit.floor
-   AND o.id <> building_unit.id AND o.status = 'vacant' AND o.area_m2 < :need
-   AND ST_DWithin(o.geom, building_unit.geom, :gap)
- WHERE building_unit.status = 'vacant' AND building_unit.area_m2 < :need
-   AND building_unit.geom IS NOT NULL{_visible("building_unit", "units", role)}
+WITH n AS (
+    SELECT o.site_id AS id, o.area_m2 AS area, o.facts_ids[1] AS building_id,
+           o.min_floor AS floor
+      FROM logic.site_offer o
+     WHERE {_offer_visible("unit", "building_unit", "units", role)} AND o.area_m2 < :need
+),
+k AS (
+    SELECT n.* FROM (
+        SELECT n.*, max(area) OVER w AS largest, count(*) OVER w AS on_floor
+          FROM n WINDOW w AS (PARTITION BY building_id, floor)) n
+     WHERE on_floor > 1 AND area + (:k - 1) * largest >= :need
+)
+SELECT a.id, a.area, b.id AS other
+  FROM k a
+  JOIN k b ON b.building_id = a.building_id AND b.floor = a.floor AND b.id <> a.id
+  JOIN building_unit ua ON ua.id = a.id
+  JOIN building_unit ub ON ub.id = b.id AND ST_DWithin(ua.geom, ub.geom, :gap)
 """
         ),
-        {"need": need_m2, "gap": gap_m},
+        {"need": need_m2, "gap": gap_m, "k": max_size},
     ).all()
     return _groups_from(rows, need_m2, cap_m2, max_size)
 
@@ -334,21 +293,31 @@ def parcel_groups(
     edge_m: float,
     max_size: int,
 ) -> list[list[int]]:
-    """Adjacent available parcels, each alone under ``need_mu``, that fit together."""
+    """Adjacent available parcels, each alone under ``need_mu``, that fit together
+    (adjacency from ``logic.parcel_adjacency``, refreshed with the site facts).
+
+    Only parcels that could reach ``need_mu`` with ``max_size - 1`` of the largest
+    others are looked at, in one query.
+    """
+    if max_size < 2:
+        return []
     rows = conn.execute(
         text(
             f"""
-SELECT parcel.id, parcel.area_mu::float8 AS area, o.id AS other
-  FROM parcel
-  LEFT JOIN parcel o
-    ON o.id <> parcel.id AND o.status = ANY (CAST(:st AS text[])) AND o.area_mu < :need
-   AND ST_Intersects(o.geom, parcel.geom)
-   AND ST_Length(ST_Intersection(ST_Boundary(o.geom), ST_Boundary(parcel.geom))) >= :edge
- WHERE parcel.status = ANY (CAST(:st AS text[])) AND parcel.area_mu < :need
-   {_visible("parcel", "parcels", role)}
+WITH n AS (
+    SELECT o.site_id AS id, o.area_mu AS area
+      FROM logic.site_offer o
+     WHERE {_offer_visible("parcel", "parcel", "parcels", role)}
+       AND o.status = ANY (CAST(:st AS text[])) AND o.area_mu < :need
+),
+k AS (SELECT n.* FROM n WHERE n.area + (:k - 1) * (SELECT max(area) FROM n) >= :need)
+SELECT a.id, a.area, b.id AS other
+  FROM k a
+  JOIN logic.parcel_adjacency adj ON adj.parcel_id = a.id AND adj.shared_m >= :edge
+  JOIN k b ON b.id = adj.other_id
 """
         ),
-        {"need": need_mu, "st": statuses, "edge": edge_m},
+        {"need": need_mu, "st": statuses, "edge": edge_m, "k": max_size},
     ).all()
     return _groups_from(rows, need_mu, cap_mu, max_size)
 
@@ -358,7 +327,5 @@ def _groups_from(rows: Any, need: float, cap: float, max_size: int) -> list[list
     edges: dict[int, set[int]] = {}
     for row in rows:
         nodes[int(row.id)] = float(row.area)
-        if row.other is not None:
-            edges.setdefault(int(row.id), set()).add(int(row.other))
-    nodes = {n: a for n, a in nodes.items() if n in edges}
+        edges.setdefault(int(row.id), set()).add(int(row.other))
     return _connected_subsets(nodes, edges, need, cap, max_size)

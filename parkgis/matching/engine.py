@@ -21,10 +21,16 @@ from sqlalchemy import Connection, text
 from parkgis.catalogue import get_layer
 from parkgis.config import get_rules
 from parkgis.matching import blockers as blk
-from parkgis.matching.candidates import Scope, candidates_sql, parcel_groups, unit_groups
+from parkgis.matching.candidates import (
+    DETAIL_SQL,
+    Scope,
+    candidates_sql,
+    parcel_groups,
+    unit_groups,
+)
 from parkgis.matching.constraints import Constraint, hard_constraints
 from parkgis.matching.enquiry import Enquiry, enquiry_model, get_enquiry, validate_enquiry
-from parkgis.matching.scoring import check_weights, score_site
+from parkgis.matching.scoring import Term, check_weights, score_parts, score_terms, total_sql
 
 _DATE_KEYS = ("available_from", "case_expected_release_on", "nearest_road_planned_on")
 KIND_ZH = {
@@ -48,6 +54,7 @@ class MatchResult:
     weights: dict[str, float]
     fits: list[dict[str, Any]] = field(default_factory=list)
     near_misses: list[dict[str, Any]] = field(default_factory=list)
+    totals: dict[str, int] = field(default_factory=dict)
     rejected: dict[str, Any] = field(default_factory=dict)
     constraints: list[str] = field(default_factory=list)
     near_miss_max_failures: int = 1
@@ -92,17 +99,13 @@ def refresh_site_facts(conn: Connection) -> None:
 def _refresh(conn: Connection) -> None:
     rules = get_rules()["matching"]
     conn.execute(
-        text("UPDATE logic.matching_params SET neighbour_radius_m = :r, neighbour_sample = :n"),
-        {"r": float(rules["neighbour_radius_m"]), "n": int(rules["neighbour_sample"])},
+        text("SELECT logic.refresh_site_facts(:r, :n, :st)"),
+        {
+            "r": float(rules["neighbour_radius_m"]),
+            "n": int(rules["neighbour_sample"]),
+            "st": list(rules["available_land_statuses"]) + list(rules["pipeline_land_statuses"]),
+        },
     )
-    populated = conn.execute(
-        text("SELECT relispopulated FROM pg_class WHERE oid = 'logic.site_facts'::regclass")
-    ).scalar_one()
-    if populated:
-        conn.execute(text("REFRESH MATERIALIZED VIEW CONCURRENTLY logic.site_facts"))
-    else:
-        conn.execute(text("REFRESH MATERIALIZED VIEW logic.site_facts"))
-    conn.execute(text("UPDATE logic.site_facts_state SET stale = false, refreshed_at = now()"))
 
 
 def ensure_fresh(conn: Connection) -> bool:
@@ -125,26 +128,62 @@ def _as_enquiry(
     return model, model.model_dump(mode="json")
 
 
-def _match_sql(constraints: list[Constraint], cand: str) -> str:
+def _match_sql(constraints: list[Constraint], terms: list[Term], total: str, cand: str) -> str:
+    """One query: check every candidate, score and rank the kept ones, detail the shown ones.
+
+    Returns one row: the shown sites (the best ``:top`` fits and near misses, with their
+    wide facts), the totals of fits and near misses, and the rejected count per reason.
+    Only the kept rows are scored and only the shown ones detailed.
+    """
     checks = ", ".join(f"{c.sql} AS ck_{c.name}" for c in constraints) or "true AS ck_none"
     fails = " + ".join(f"(ck_{c.name} IS FALSE)::int" for c in constraints) or "0"
-    reasons = ", ".join(
-        f"'{c.name}', count(*) FILTER (WHERE ck_{c.name} IS FALSE)" for c in constraints
+    reasons = "".join(
+        f", '{c.name}', count(*) FILTER (WHERE n_fail > :max_fail AND ck_{c.name} IS FALSE)"
+        for c in constraints
     )
+    scores = ", ".join(f"{t.value_sql} AS sv_{t.name}, {t.score_sql} AS su_{t.name}" for t in terms)
+    scored = f"""
+SELECT z.* FROM (
+    SELECT y.*, {total} AS score, y.kind || ':' || array_to_string(y.members, '+') AS key
+      FROM (SELECT checked.*, {scores} FROM checked WHERE {{cond}}) y) z
+ ORDER BY z.score DESC, z.key COLLATE "C" LIMIT :top"""
     return f"""
-WITH cand AS MATERIALIZED ({cand}),
+WITH {cand},
 checked AS MATERIALIZED (
     SELECT x.*, {fails} AS n_fail FROM (SELECT cand.*, {checks} FROM cand) x
+),
+shown AS (
+    SELECT r.*, row_number() OVER (ORDER BY r.score DESC, r.key COLLATE "C") AS rank
+      FROM ({scored.format(cond="n_fail = 0")}) r
+    UNION ALL
+    SELECT r.*, row_number() OVER (ORDER BY r.score DESC, r.key COLLATE "C")
+      FROM ({scored.format(cond="n_fail > 0 AND n_fail <= :max_fail")}) r
 )
-SELECT (SELECT coalesce(jsonb_agg(to_jsonb(c)), '[]'::jsonb) FROM checked c
-         WHERE n_fail <= :max_fail) AS kept,
-       (SELECT jsonb_build_object('count', count(*){", " + reasons if reasons else ""})
-          FROM checked WHERE n_fail > :max_fail) AS rejected
+SELECT (SELECT coalesce(jsonb_agg(to_jsonb(s) || to_jsonb(d) ORDER BY s.n_fail > 0, s.rank),
+                        '[]'::jsonb)
+          FROM shown s LEFT JOIN LATERAL ({DETAIL_SQL.replace("r.facts", "s.facts")}) d ON true
+       ) AS shown,
+       (SELECT jsonb_build_object(
+                   'fits', count(*) FILTER (WHERE n_fail = 0),
+                   'near_misses', count(*) FILTER (WHERE n_fail > 0 AND n_fail <= :max_fail),
+                   'count', count(*) FILTER (WHERE n_fail > :max_fail){reasons})
+          FROM checked) AS counts
 """
 
 
 def _departments(conn: Connection) -> dict[str, str]:
     return {r.code: r.label_zh for r in conn.execute(text("SELECT code, label_zh FROM department"))}
+
+
+def _combination(row: dict[str, Any]) -> dict[str, str]:
+    what_zh, what_en = ("单元", "unit") if row["kind"] == "units" else ("地块", "parcel")
+    n = len(row["members"])
+    return {
+        "message": f"单个{what_zh}面积不足，{n} 个相邻"
+        f"{'单元（同层）' if row['kind'] == 'units' else '地块'}合并后满足：{row['label']}",
+        "message_en": f"no single {what_en} is large enough; {n} adjacent ones together fit: "
+        f"{row['label']}",
+    }
 
 
 def match(
@@ -155,12 +194,19 @@ def match(
     weights: dict[str, float] | None = None,
     as_of: dt.date | None = None,
 ) -> MatchResult:
-    """Sites that fit an enquiry, the near misses with reasons, and their blockers."""
+    """Sites that fit an enquiry, the near misses with reasons, and their blockers.
+
+    ``top``: sites listed per group (default ``[matching] default_top``); the totals of
+    fits and near misses are always given. Checks, score and ranking are one SQL query
+    over the precomputed site facts; the wide facts and blockers are worked out for the
+    listed sites only.
+    """
     rules = get_rules()
     mrules = rules["matching"]
     model, shown = _as_enquiry(conn, enquiry)
     day = as_of or dt.date.today()
     w = check_weights(weights, mrules["weights"])
+    limit = int(top if top is not None else mrules.get("default_top", 50))
     ensure_fresh(conn)
     scope = Scope(land=model.wants_land, building=model.wants_building, role=role)
     ugroups: list[list[int]] = []
@@ -177,6 +223,7 @@ def match(
             int(mrules["max_parcels_combined"]),
         )  # fmt: skip
     constraints = hard_constraints(model, mrules, day)
+    terms, score_params = score_terms(model, mrules, day)
     params: dict[str, Any] = {
         "as_of": day,
         "available": list(mrules["available_land_statuses"]),
@@ -185,60 +232,54 @@ def match(
         "recovery_years": int(rules["idle_land"]["recovery_after_years"]),
         "unclassified_class": int(mrules["land_class"]["unclassified_industrial_class"]),
         "industry": model.industry_code,
+        "division": model.industry_code[:3],
         "unit_groups": json.dumps(ugroups),
         "parcel_groups": json.dumps(pgroups),
         "max_fail": int(mrules["near_miss_max_failures"]),
+        "top": limit,
+        **score_params,
     }
     for c in constraints:
         params.update(c.params)
-    sql = _match_sql(constraints, candidates_sql(scope, bool(ugroups), bool(pgroups)))
+    sql = _match_sql(
+        constraints, terms, total_sql(terms, w),
+        candidates_sql(scope, bool(ugroups), bool(pgroups)),
+    )  # fmt: skip
     with _no_jit(conn):
-        kept, rejected = conn.execute(text(sql), params).one()
+        kept, counts = conn.execute(text(sql), params).one()
     staff = role in blk.STAFF_ROLES
     departments = _departments(conn) if staff else {}
     fits: list[dict[str, Any]] = []
     near: list[dict[str, Any]] = []
+    frontage = float(mrules["frontage_max_m"])
     for row in kept:
         for key in _DATE_KEYS:
             if row.get(key):
                 row[key] = dt.date.fromisoformat(row[key])
         dist = row.get("access_road_dist_m")
-        row["has_access"] = dist is not None and dist <= float(mrules["frontage_max_m"])
-        score, parts = score_site(row, model, w, mrules, day)
+        row["has_access"] = dist is not None and dist <= frontage
         checks = [c.result(row, row[f"ck_{c.name}"]) for c in constraints]
         site = {
             "kind": row["kind"],
             "kind_zh": KIND_ZH[row["kind"]],
             "id": row["site_id"],
-            "key": f"{row['kind']}:{'+'.join(str(m) for m in row['members'])}",
+            "key": row["key"],
             "members": row["members"],
             "label": row["label"],
             "zone_code": row["zone_code"],
             "area_mu": row["area_mu"],
             "area_m2": row["area_m2"],
             "available_from": row["available_from"],
-            "score": score,
-            "score_parts": parts,
+            "rank": row["rank"],
+            "score": row["score"],
+            "score_parts": score_parts(row, terms, w),
             "failed": [c["name"] for c in checks if c["passed"] is False],
             "checks": checks,
-            "_row": row,  # blockers are worked out below, for the sites shown only
+            "_row": row,  # blockers are worked out below
         }
         if row["kind"] in ("units", "parcels"):
-            site["combination"] = {
-                "message": f"单个{'单元' if row['kind'] == 'units' else '地块'}面积不足，"
-                f"{len(row['members'])} 个相邻"
-                f"{'单元（同层）' if row['kind'] == 'units' else '地块'}"
-                f"合并后满足：{row['label']}",
-                "message_en": f"no single {'unit' if row['kind'] == 'units' else 'parcel'} is "
-                f"large enough; {len(row['members'])} adjacent ones together fit: {row['label']}",
-            }
+            site["combination"] = _combination(row)
         (fits if row["n_fail"] == 0 else near).append(site)
-    for group in (fits, near):
-        group.sort(key=lambda s: (-s["score"], s["key"]))
-        for i, s in enumerate(group, start=1):
-            s["rank"] = i
-    if top is not None:
-        fits, near = fits[:top], near[:top]
     shown_sites = fits + near
     costs: dict[int, dict[str, Any]] = {}
     if staff:
@@ -251,7 +292,8 @@ def match(
             else blk.public_view(row.get("available_from"), day)
         )
     _attach_properties(conn, shown_sites, role)
-    rej = dict(rejected or {})
+    rej = dict(counts)
+    totals = {"fits": rej.pop("fits"), "near_misses": rej.pop("near_misses")}
     count = int(rej.pop("count", 0))
     return MatchResult(
         enquiry=shown,
@@ -260,6 +302,11 @@ def match(
         weights=w,
         fits=fits,
         near_misses=near,
+        totals={
+            "fits": int(totals["fits"]),
+            "near_misses": int(totals["near_misses"]),
+            "listed_per_group": limit,
+        },
         rejected={"count": count, "reasons": {k: v for k, v in rej.items() if v}},
         constraints=[c.name for c in constraints],
         near_miss_max_failures=int(mrules["near_miss_max_failures"]),

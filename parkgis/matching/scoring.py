@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from parkgis.errors import ValidationError
@@ -59,17 +60,42 @@ def check_weights(
     return {k: float(weights.get(k, 0.0)) for k in defaults}
 
 
-def linear(value: float | None, spec: Mapping[str, Any]) -> float | None:
-    """0..1 for ``value`` favouring higher, lower (between good and bad) or a target."""
-    if value is None:
-        return None
-    if spec["favour"] == "target":
-        target, tol = float(spec["target"]), float(spec["tolerance"]) * float(spec["target"])
-        return max(0.0, 1.0 - abs(value - target) / tol) if tol > 0 else float(value == target)
+@dataclass(frozen=True)
+class Term:
+    """One criterion of the score as SQL over a candidate row: its value and its 0..1 score.
+
+    ``score_sql`` is NULL where the site has no data for the criterion; such a criterion
+    scores 0.5 (neither rewarded nor ruled out).
+    """
+
+    name: str
+    value_sql: str
+    score_sql: str
+
+
+def _linear_sql(value: str, spec: Mapping[str, Any], p: str, params: dict[str, Any]) -> str:
+    """SQL of a linear 0..1 score between ``good`` (1) and ``bad`` (0), clamped."""
     good, bad = float(spec["good"]), float(spec["bad"])
     if good == bad:
-        return 1.0
-    return min(1.0, max(0.0, (value - bad) / (good - bad)))
+        return f"CASE WHEN {value} IS NULL THEN NULL ELSE 1.0 END"
+    params[f"{p}_good"], params[f"{p}_bad"] = good, bad
+    return (
+        f"least(1.0, greatest(0.0, ({value} - CAST(:{p}_bad AS float8)) "
+        f"/ (CAST(:{p}_good AS float8) - CAST(:{p}_bad AS float8))))"
+    )
+
+
+def _target_sql(
+    value: str, target: float | None, tolerance: float, p: str, params: dict[str, Any]
+) -> str:
+    """SQL of a 0..1 score peaking at ``target`` and 0 beyond ``tolerance`` x target."""
+    if not target:
+        return "CAST(NULL AS float8)"
+    params[f"{p}_target"], params[f"{p}_tol"] = float(target), float(tolerance) * float(target)
+    return (
+        f"greatest(0.0, 1.0 - abs({value} - CAST(:{p}_target AS float8)) "
+        f"/ CAST(:{p}_tol AS float8))"
+    )
 
 
 def _target(lo: float | None, hi: float | None) -> float | None:
@@ -78,90 +104,135 @@ def _target(lo: float | None, hi: float | None) -> float | None:
     return lo if lo is not None else hi
 
 
-def score_site(
-    row: Mapping[str, Any],
-    enquiry: Enquiry,
-    weights: Mapping[str, float],
-    rules: Mapping[str, Any],
-    as_of: dt.date,
-) -> tuple[float, list[dict[str, Any]]]:
-    """Score (0-100) of one site and its breakdown per criterion."""
+_LAND = "kind IN ('parcel', 'parcels')"
+
+
+def score_terms(
+    enquiry: Enquiry, rules: Mapping[str, Any], as_of: dt.date
+) -> tuple[list[Term], dict[str, Any]]:
+    """The criteria of the soft score as SQL terms over the candidates, and their params.
+
+    The criteria and their good/bad values are ``rules/matching.toml`` [matching.criteria];
+    the enquiry sets the size target (middle of its wanted range), the price bound (its
+    budget) and which transport distance counts (rail when it asks only for rail).
+    """
     crit = rules["criteria"]
-    land = row["kind"] in ("parcel", "parcels")
-    values: dict[str, tuple[Any, float | None, str]] = {}
-
-    size_value = row["area_mu"] if land else row["area_m2"]
-    target = (
-        _target(enquiry.land_mu_min, enquiry.land_mu_max)
-        if land
-        else _target(enquiry.floor_area_m2_min, enquiry.floor_area_m2_max)
+    params: dict[str, Any] = {"s_as_of": as_of}
+    e = enquiry
+    tol = float(crit["size_fit"]["tolerance"])
+    size = (
+        f"CASE WHEN {_LAND} THEN "
+        f"{_target_sql('area_mu', _target(e.land_mu_min, e.land_mu_max), tol, 's_mu', params)} "
+        f"ELSE {_target_sql('area_m2', _target(e.floor_area_m2_min, e.floor_area_m2_max), tol, 's_m2', params)} END"  # noqa: E501
     )
-    spec = {**crit["size_fit"], "target": target or 1.0}
-    values["size_fit"] = (
-        size_value,
-        linear(size_value, spec) if target else None,
-        "亩" if land else "m²",
+    land_price = dict(crit["land_price"])
+    if e.land_budget_yuan_per_mu:
+        land_price["bad"] = max(float(e.land_budget_yuan_per_mu), float(land_price["good"]) + 1)
+    rent = dict(crit["rent"])
+    if e.rent_budget_yuan_m2_month:
+        rent["bad"] = max(float(e.rent_budget_yuan_m2_month), float(rent["good"]) + 0.1)
+    price = (
+        f"CASE WHEN {_LAND} THEN "
+        f"{_linear_sql('price_yuan_per_mu', land_price, 's_lp', params)} "
+        f"ELSE {_linear_sql('rent_yuan_m2_month', rent, 's_rent', params)} END"
     )
-
-    if land:
-        spec = dict(crit["land_price"])
-        if enquiry.land_budget_yuan_per_mu:
-            spec["bad"] = max(float(enquiry.land_budget_yuan_per_mu), float(spec["good"]) + 1)
-        price = row["price_yuan_per_mu"]
-        values["price"] = (price, linear(price, spec), "元/亩")
-    else:
-        spec = dict(crit["rent"])
-        if enquiry.rent_budget_yuan_m2_month:
-            spec["bad"] = max(float(enquiry.rent_budget_yuan_m2_month), float(spec["good"]) + 0.1)
-        rent = row["rent_yuan_m2_month"]
-        values["price"] = (rent, linear(rent, spec), "元/m²·月")
-
-    values["main_road"] = (
-        row["arterial_dist_m"],
-        linear(row["arterial_dist_m"], crit["main_road"]),
-        "m",
+    transport = "rail_dist_m" if e.rail_within_km and not e.highway_within_km else "highway_dist_m"
+    drain = crit["drainage"]
+    by_grade = [float(x) for x in drain["by_grade"]]
+    params.update(
+        {f"s_dr{g}": v for g, v in enumerate(by_grade, start=1)}
+        | {
+            "s_dr_none": float(drain["inspected_sound"]),
+            "s_dr_unknown": float(drain["uninspected"]),
+        }
     )
-    hw = (
-        row["rail_dist_m"]
-        if enquiry.rail_within_km and not enquiry.highway_within_km
-        else row["highway_dist_m"]
+    worst = "greatest(storm_worst_grade, sewage_worst_grade)"
+    inspected = "(coalesce(storm_inspected, 0) + coalesce(sewage_inspected, 0) > 0)"
+    drainage = (
+        f"CASE {worst} "
+        + " ".join(f"WHEN {g} THEN CAST(:s_dr{g} AS float8)" for g in range(1, len(by_grade) + 1))
+        + f" ELSE CASE WHEN {inspected} THEN CAST(:s_dr_none AS float8) "
+        "ELSE CAST(:s_dr_unknown AS float8) END END"
     )
-    values["highway"] = (hw, linear(hw, crit["highway"]), "m")
-    has_access = row.get("has_access")
-    values["road_access"] = (has_access, None if has_access is None else float(has_access), "")
-    worst = max(
-        (g for g in (row["storm_worst_grade"], row["sewage_worst_grade"]) if g), default=None
-    )
-    inspected = bool(row.get("storm_inspected") or row.get("sewage_inspected"))
-    drain = {None: 0.5 if not inspected else 1.0, 1: 1.0, 2: 0.8, 3: 0.3, 4: 0.0}[worst]
-    values["drainage"] = (worst, drain, "RI级")
-    divisions = row.get("neighbour_divisions") or {}
-    same = float(divisions.get(enquiry.industry_code[:3], 0))
-    values["industry_chain"] = (int(same), linear(same, crit["industry_chain"]), "家")
-    avail = row.get("available_from")
-    days = None if avail is None else max(0, (avail - as_of).days)
-    values["readiness"] = (days, linear(days, crit["readiness"]) if days is not None else 0.0, "天")
+    params["s_frontage"] = float(rules["frontage_max_m"])
+    access = "coalesce(access_road_dist_m <= CAST(:s_frontage AS float8), false)"
+    days = "greatest(0, available_from - CAST(:s_as_of AS date))"
+    params["s_zones"] = list(e.preferred_zones)
     # No preference: every zone is preferred.
-    pref = float(row["zone_code"] in enquiry.preferred_zones) if enquiry.preferred_zones else 1.0
-    values["preferred_zone"] = (row["zone_code"], pref, "")
+    pref = "CASE WHEN cardinality(CAST(:s_zones AS text[])) = 0 OR zone_code = ANY (CAST(:s_zones AS text[])) THEN 1.0 ELSE 0.0 END"  # noqa: E501
+    terms = [
+        Term("size_fit", f"CASE WHEN {_LAND} THEN area_mu ELSE area_m2 END", size),
+        Term(
+            "price", f"CASE WHEN {_LAND} THEN price_yuan_per_mu ELSE rent_yuan_m2_month END", price
+        ),
+        Term(
+            "main_road",
+            "arterial_dist_m",
+            _linear_sql("arterial_dist_m", crit["main_road"], "s_main", params),
+        ),
+        Term("highway", transport, _linear_sql(transport, crit["highway"], "s_hw", params)),
+        Term("road_access", access, f"CASE WHEN {access} THEN 1.0 ELSE 0.0 END"),
+        Term("drainage", worst, drainage),
+        Term(
+            "industry_chain",
+            "same_chain",
+            _linear_sql("same_chain", crit["industry_chain"], "s_chain", params),
+        ),
+        Term(
+            "readiness",
+            days,
+            f"coalesce({_linear_sql(days, crit['readiness'], 's_ready', params)}, 0.0)",
+        ),
+        Term("preferred_zone", "zone_code", pref),
+    ]
+    return terms, params
 
-    total = 0.0
+
+def total_sql(terms: list[Term], weights: Mapping[str, float]) -> str:
+    """SQL of the total score 0..100: the weighted sum, unknown criteria at half."""
+    parts = [
+        f"{float(weights[t.name])!r} * coalesce(su_{t.name}, 0.5)"
+        for t in terms
+        if float(weights.get(t.name, 0.0))
+    ]
+    return f"round(CAST({' + '.join(parts) or '0'} AS numeric), 2)::float8"
+
+
+_UNITS = {
+    "size_fit": ("亩", "m²"),
+    "price": ("元/亩", "元/m²·月"),
+    "main_road": ("m", "m"),
+    "highway": ("m", "m"),
+    "road_access": ("", ""),
+    "drainage": ("RI级", "RI级"),
+    "industry_chain": ("家", "家"),
+    "readiness": ("天", "天"),
+    "preferred_zone": ("", ""),
+}
+
+
+def score_parts(
+    row: Mapping[str, Any], terms: list[Term], weights: Mapping[str, float]
+) -> list[dict[str, Any]]:
+    """The breakdown of one scored row (``sv_*`` values, ``su_*`` 0..1 scores) per criterion."""
+    land = row["kind"] in ("parcel", "parcels")
     parts = []
-    for name, weight in weights.items():
-        value, unit_score, unit = values[name]
-        # Unknown data scores half: neither rewarded nor ruled out.
-        s = 0.5 if unit_score is None else unit_score
-        points = weight * s
-        total += points
+    for t in terms:
+        weight = float(weights[t.name])
+        unit_score = row.get(f"su_{t.name}")
+        s = 0.5 if unit_score is None else float(unit_score)
+        value = row.get(f"sv_{t.name}")
+        if t.name in ("industry_chain",) and value is not None:
+            value = int(value)
         parts.append(
             {
-                "criterion": name,
-                "label": CRITERIA_ZH[name],
+                "criterion": t.name,
+                "label": CRITERIA_ZH[t.name],
                 "weight": weight,
-                "value": value if not isinstance(value, dt.date) else value.isoformat(),
-                "unit": unit,
+                "value": value,
+                "unit": _UNITS[t.name][0 if land else 1],
                 "score": round(s, 3),
-                "points": round(points, 2),
+                "points": round(weight * s, 2),
             }
         )
-    return round(total, 2), parts
+    return parts

@@ -12,6 +12,7 @@ from parkgis.catalogue import get_layer
 from parkgis.config import get_rules
 from parkgis.errors import NotFoundError, ValidationError
 from parkgis.matching import blockers as blk
+from parkgis.matching.candidates import DETAIL_SQL
 from parkgis.matching.engine import ensure_fresh
 
 KINDS = {"parcel": ("parcels", "parcel"), "unit": ("units", "building_unit"),
@@ -90,7 +91,12 @@ def site_detail(
         ).scalar_one()
     facts = dict(
         conn.execute(
-            text("SELECT * FROM logic.site_facts WHERE site_kind = :k AND site_id = :i"),
+            text(
+                "SELECT f.*, d.* FROM (SELECT CAST(:k AS text) AS facts_kind, "
+                "ARRAY[CAST(:i AS bigint)] AS facts_ids) r "
+                "JOIN logic.site_facts f ON f.site_kind = r.facts_kind AND f.site_id = :i "
+                f"LEFT JOIN LATERAL ({DETAIL_SQL}) d ON true"
+            ),
             {"k": facts_kind, "i": facts_id},
         )
         .mappings()

@@ -10,7 +10,9 @@
 CREATE TABLE logic.matching_params (
     id boolean PRIMARY KEY DEFAULT true CHECK (id),
     neighbour_radius_m double precision NOT NULL DEFAULT 1000,
-    neighbour_sample integer NOT NULL DEFAULT 50
+    neighbour_sample integer NOT NULL DEFAULT 50,
+    -- Parcel statuses that are candidates (on offer now or in the release pipeline).
+    offer_statuses text[] NOT NULL DEFAULT '{available,approved_unsupplied,released,idle,bankruptcy_estate}'
 );
 INSERT INTO logic.matching_params DEFAULT VALUES;
 COMMENT ON TABLE logic.matching_params IS
@@ -37,16 +39,23 @@ BEGIN
 END
 $$;
 
+-- Only changes the facts depend on mark them stale: geometry, holders, service manholes,
+-- the networks, the points of interest and firms' industries. Status, price and the
+-- legal burdens (encumbrances, bankruptcy cases) are read live or kept in
+-- logic.site_offer row by row, so everyday edits never force a full refresh.
 DO $$
 DECLARE
-    t text;
+    spec text[];
 BEGIN
-    FOREACH t IN ARRAY ARRAY['parcel', 'building', 'road_segment', 'manhole', 'pipe_segment',
-                             'inspection', 'encumbrance', 'bankruptcy_case', 'case_parcel',
-                             'joint_task', 'poi', 'firm'] LOOP
+    FOREACH spec SLICE 1 IN ARRAY ARRAY[
+        ['parcel', 'geom, holder_firm_id, storm_manhole_id, sewage_manhole_id'],
+        ['building', 'geom, parcel_id'],
+        ['road_segment', ''], ['manhole', ''], ['pipe_segment', ''], ['inspection', ''],
+        ['poi', ''], ['firm', 'industry_code']] LOOP
         EXECUTE format(
-            'CREATE TRIGGER site_facts_stale AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE '
-            'ON public.%I FOR EACH STATEMENT EXECUTE FUNCTION logic.mark_site_facts_stale()', t);
+            'CREATE TRIGGER site_facts_stale AFTER INSERT OR DELETE OR TRUNCATE OR UPDATE%s '
+            'ON public.%I FOR EACH STATEMENT EXECUTE FUNCTION logic.mark_site_facts_stale()',
+            CASE WHEN spec[2] = '' THEN '' ELSE ' OF ' || spec[2] END, spec[1]);
     END LOOP;
 END
 $$;
@@ -139,14 +148,6 @@ SELECT s.site_kind,
        dw.inspected AS sewage_inspected,
        coalesce(ds.bad_segments, '[]'::jsonb) || coalesce(dw.bad_segments, '[]'::jsonb)
            AS bad_segments,
-       coalesce(enc.items, '[]'::jsonb) AS encumbrances,
-       bc.id AS case_id,
-       bc.case_no,
-       bc.stage AS case_stage,
-       bc.stage_zh AS case_stage_zh,
-       bc.stage_en AS case_stage_en,
-       bc.expected_release_on AS case_expected_release_on,
-       coalesce(bc.open_tasks, '[]'::jsonb) AS case_open_tasks,
        coalesce(nb.divisions, '{}'::jsonb) AS neighbour_divisions
   FROM served s
   CROSS JOIN logic.matching_params prm
@@ -172,32 +173,6 @@ SELECT s.site_kind,
   LEFT JOIN downstream ds ON ds.start_id = s.storm_mh
   LEFT JOIN downstream dw ON dw.start_id = s.sewage_mh
   LEFT JOIN LATERAL (
-        SELECT jsonb_agg(jsonb_build_object(
-                   'id', e.id, 'kind', e.kind, 'holder', e.holder, 'reference_no', e.reference_no,
-                   'amount_yuan', e.amount_yuan, 'registered_on', e.registered_on)
-                   ORDER BY e.registered_on, e.id) AS items
-          FROM public.encumbrance e
-         WHERE e.parcel_id = s.parcel_id AND NOT e.lifted) enc ON true
-  LEFT JOIN LATERAL (
-        SELECT c.id, c.case_no, c.stage, st.label_zh AS stage_zh, st.label_en AS stage_en,
-               c.expected_release_on,
-               (SELECT jsonb_agg(jsonb_build_object(
-                           'id', t.id, 'kind', t.kind, 'title', t.title,
-                           'department_code', t.department_code, 'department_zh', d.label_zh,
-                           'deadline_on', t.deadline_on, 'blocks_stage', t.blocks_stage)
-                           ORDER BY t.deadline_on, t.id)
-                  FROM public.joint_task t
-                  JOIN public.task_status ts ON ts.code = t.status AND ts.is_open
-                  JOIN public.department d ON d.code = t.department_code
-                 WHERE t.case_id = c.id) AS open_tasks
-          FROM public.case_parcel cp
-          JOIN public.bankruptcy_case c ON c.id = cp.case_id AND c.stage <> 'closed'
-          JOIN public.case_stage st ON st.code = c.stage
-          JOIN public.parcel p ON p.id = cp.parcel_id
-          LEFT JOIN public.tenure tn ON tn.code = p.tenure
-         WHERE cp.parcel_id = s.parcel_id AND coalesce(tn.in_bankruptcy_estate, true)
-         ORDER BY c.applied_on DESC, c.id DESC LIMIT 1) bc ON true
-  LEFT JOIN LATERAL (
         -- Among the nearest held parcels within the radius (at most neighbour_sample of
         -- them, found by the GiST index in distance order): bounded work per site.
         SELECT jsonb_object_agg(div, n) AS divisions
@@ -218,4 +193,248 @@ CREATE UNIQUE INDEX site_facts_key ON logic.site_facts (site_kind, site_id);
 CREATE INDEX site_facts_parcel_idx ON logic.site_facts (parcel_id);
 COMMENT ON MATERIALIZED VIEW logic.site_facts IS
   'Per parcel and building: road access and distances, downstream drainage state (worst '
-  'CJJ 181 RI grade to the outfall), open encumbrances, bankruptcy case, neighbouring industries';
+  'CJJ 181 RI grade to the outfall), neighbouring industries (legal burdens are read live)';
+
+-- Parcels sharing a boundary, with the shared length (m): the adjacency the matching
+-- engine walks to offer adjacent parcels together when one alone is too small.
+CREATE MATERIALIZED VIEW logic.parcel_adjacency AS
+WITH pairs AS (
+    SELECT a.id AS a_id, b.id AS b_id,
+           ST_Length(ST_Intersection(ST_Boundary(a.geom), ST_Boundary(b.geom))) AS shared_m
+      FROM public.parcel a
+      JOIN public.parcel b ON b.id > a.id AND ST_Intersects(a.geom, b.geom)
+)
+SELECT a_id AS parcel_id, b_id AS other_id, shared_m FROM pairs WHERE shared_m > 0
+UNION ALL
+SELECT b_id, a_id, shared_m FROM pairs WHERE shared_m > 0
+WITH NO DATA;
+CREATE UNIQUE INDEX parcel_adjacency_key ON logic.parcel_adjacency (parcel_id, other_id);
+COMMENT ON MATERIALIZED VIEW logic.parcel_adjacency IS
+  'Pairs of parcels sharing a boundary line and its length in m (both directions)';
+
+-- The bankruptcy case whose estate holds a parcel now (the latest open one), read live.
+-- security_invoker: a request sees only the cases its role may see (row-level security).
+CREATE VIEW logic.parcel_estate_case WITH (security_invoker = true) AS
+SELECT DISTINCT ON (cp.parcel_id)
+       cp.parcel_id, c.id AS case_id, c.case_no, c.stage AS case_stage,
+       st.label_zh AS case_stage_zh, st.label_en AS case_stage_en,
+       c.expected_release_on AS case_expected_release_on
+  FROM public.case_parcel cp
+  JOIN public.bankruptcy_case c ON c.id = cp.case_id AND c.stage <> 'closed'
+  JOIN public.case_stage st ON st.code = c.stage
+  JOIN public.parcel p ON p.id = cp.parcel_id
+  LEFT JOIN public.tenure tn ON tn.code = p.tenure
+ WHERE coalesce(tn.in_bankruptcy_estate, true)
+ ORDER BY cp.parcel_id, c.applied_on DESC, c.id DESC;
+
+-- Every single candidate site (parcels of the offer statuses, vacant units of complete
+-- buildings, complete buildings with every unit vacant) with the figures a match checks
+-- and scores, independent of any enquiry. logic.site_offer keeps these rows: rebuilt
+-- with the facts and kept current row by row by the triggers below, so a match scans
+-- one narrow table instead of joining the layers.
+CREATE VIEW logic.site_offer_source AS
+SELECT 'parcel'::text AS kind, p.id AS site_id, ARRAY[p.id] AS members, p.plot_no AS label,
+       p.zone_code, p.area_mu::float8 AS area_mu, p.area_m2::float8 AS area_m2,
+       p.land_use_code, lu.industrial_class::int AS industrial_class, lu.is_industrial,
+       lu.code LIKE '1101%' AS is_logistics,
+       ARRAY(SELECT x || '%' FROM unnest(p.permitted_industries) x) AS permitted,
+       p.list_price_yuan_per_mu::float8 AS price_yuan_per_mu,
+       NULL::float8 AS rent_yuan_m2_month, NULL::float8 AS floor_load_kn_m2,
+       NULL::float8 AS clear_height_m, NULL::float8 AS column_grid_m, NULL::float8 AS crane_t,
+       NULL::float8 AS freight_lift_t, p.power_capacity_kva::float8 AS power_kva,
+       NULL::int AS fire_rank, NULL::text AS fire_class, NULL::int AS storeys,
+       NULL::int AS min_floor, p.plot_ratio_max::float8 AS plot_ratio_max, p.status,
+       NULL::date AS vacant_from,
+       CASE WHEN p.status = 'idle' AND p.government_cause IS NULL THEN p.idle_since END
+           AS idle_since,
+       ec.case_expected_release_on AS case_release_on, ec.case_id IS NOT NULL AS in_estate,
+       f.access_road_dist_m, f.arterial_dist_m, f.highway_dist_m, f.rail_dist_m,
+       f.sewage_dist_m, f.storm_worst_grade, f.sewage_worst_grade,
+       f.storm_inspected::int AS storm_inspected, f.sewage_inspected::int AS sewage_inspected,
+       ARRAY(SELECT k FROM jsonb_object_keys(f.neighbour_divisions) k ORDER BY k) AS chain_divisions,
+       ARRAY(SELECT (f.neighbour_divisions ->> k)::int
+               FROM jsonb_object_keys(f.neighbour_divisions) k ORDER BY k) AS chain_counts,
+       'parcel'::text AS facts_kind, ARRAY[p.id] AS facts_ids
+  FROM public.parcel p
+  JOIN public.land_use lu ON lu.code = p.land_use_code
+  LEFT JOIN logic.site_facts f ON f.site_kind = 'parcel' AND f.site_id = p.id
+  LEFT JOIN logic.parcel_estate_case ec ON ec.parcel_id = p.id
+ WHERE p.status = ANY (CAST((SELECT offer_statuses FROM logic.matching_params) AS text[]))
+UNION ALL
+SELECT 'unit', u.id, ARRAY[u.id], u.code, u.zone_code, NULL::float8, u.area_m2::float8,
+       hp.land_use_code, lu.industrial_class::int, lu.is_industrial, lu.code LIKE '1101%',
+       ARRAY(SELECT x || '%' FROM unnest(hp.permitted_industries) x), NULL::float8,
+       u.rent_yuan_m2_month::float8,
+       u.floor_load_kn_m2::float8, u.clear_height_m::float8,
+       least(u.column_grid_x_m, u.column_grid_y_m)::float8, u.crane_t::float8,
+       u.freight_lift_t::float8, u.power_kva::float8, fc.hazard_rank::int, b.design_fire_class,
+       b.storeys::int, u.floor::int, NULL::float8, u.status, u.vacant_from, NULL::date,
+       NULL::date, false,
+       f.access_road_dist_m, f.arterial_dist_m, f.highway_dist_m, f.rail_dist_m,
+       f.sewage_dist_m, f.storm_worst_grade, f.sewage_worst_grade, f.storm_inspected::int,
+       f.sewage_inspected::int,
+       ARRAY(SELECT k FROM jsonb_object_keys(f.neighbour_divisions) k ORDER BY k),
+       ARRAY(SELECT (f.neighbour_divisions ->> k)::int
+               FROM jsonb_object_keys(f.neighbour_divisions) k ORDER BY k),
+       'building', ARRAY[b.id]
+  FROM public.building_unit u
+  JOIN public.building b ON b.id = u.building_id AND b.status = 'complete'
+  JOIN public.fire_hazard_class fc ON fc.code = b.design_fire_class
+  LEFT JOIN logic.site_facts f ON f.site_kind = 'building' AND f.site_id = b.id
+  LEFT JOIN public.parcel hp ON hp.id = f.parcel_id
+  LEFT JOIN public.land_use lu ON lu.code = hp.land_use_code
+ WHERE u.status = 'vacant'
+UNION ALL
+SELECT 'building', b.id, ARRAY[b.id], b.code, b.zone_code, NULL::float8,
+       b.total_floor_area_m2::float8, hp.land_use_code, lu.industrial_class::int,
+       lu.is_industrial, lu.code LIKE '1101%',
+       ARRAY(SELECT x || '%' FROM unnest(hp.permitted_industries) x), NULL::float8, x.rent,
+       x.load, x.height, x.grid, x.crane, x.lift, x.power, fc.hazard_rank::int,
+       b.design_fire_class, b.storeys::int, x.min_floor, NULL::float8, 'vacant', x.vacant_from,
+       NULL::date, NULL::date, false,
+       f.access_road_dist_m, f.arterial_dist_m, f.highway_dist_m, f.rail_dist_m,
+       f.sewage_dist_m, f.storm_worst_grade, f.sewage_worst_grade, f.storm_inspected::int,
+       f.sewage_inspected::int,
+       ARRAY(SELECT k FROM jsonb_object_keys(f.neighbour_divisions) k ORDER BY k),
+       ARRAY(SELECT (f.neighbour_divisions ->> k)::int
+               FROM jsonb_object_keys(f.neighbour_divisions) k ORDER BY k),
+       'building', ARRAY[b.id]
+  FROM public.building b
+  JOIN public.fire_hazard_class fc ON fc.code = b.design_fire_class
+  JOIN LATERAL (
+        -- The weakest floor counts; rent weighted by area.
+        SELECT sum(u.rent_yuan_m2_month * u.area_m2)::float8 / sum(u.area_m2)::float8 AS rent,
+               min(u.floor_load_kn_m2)::float8 AS load, min(u.clear_height_m)::float8 AS height,
+               min(least(u.column_grid_x_m, u.column_grid_y_m))::float8 AS grid,
+               max(u.crane_t)::float8 AS crane, max(u.freight_lift_t)::float8 AS lift,
+               sum(u.power_kva)::float8 AS power, min(u.floor)::int AS min_floor,
+               max(u.vacant_from) AS vacant_from, bool_and(u.status = 'vacant') AS all_vacant
+          FROM public.building_unit u WHERE u.building_id = b.id) x ON x.all_vacant
+  LEFT JOIN logic.site_facts f ON f.site_kind = 'building' AND f.site_id = b.id
+  LEFT JOIN public.parcel hp ON hp.id = f.parcel_id
+  LEFT JOIN public.land_use lu ON lu.code = hp.land_use_code
+ WHERE b.status = 'complete';
+
+CREATE TABLE logic.site_offer AS SELECT * FROM logic.site_offer_source WITH NO DATA;
+ALTER TABLE logic.site_offer ADD PRIMARY KEY (kind, site_id);
+COMMENT ON TABLE logic.site_offer IS
+  'Candidate sites with their match figures (logic.site_offer_source), kept current by triggers';
+
+-- Recompute the offer rows of the given parcels, buildings and units, and of everything
+-- that depends on them (buildings on a parcel take its land use; a building's row
+-- depends on all its units). Owner rights: it must see every case to date a release.
+CREATE FUNCTION logic.sync_site_offer(parcels bigint[], buildings bigint[], units bigint[])
+RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, logic, pg_temp AS $$
+DECLARE
+    bld bigint[];
+    unt bigint[];
+BEGIN
+    IF NOT (SELECT relispopulated FROM pg_class WHERE oid = 'logic.site_facts'::regclass) THEN
+        RETURN;  -- the first refresh builds the whole offer
+    END IF;
+    bld := coalesce(buildings, '{}')
+        || coalesce((SELECT array_agg(b.id) FROM building b WHERE b.parcel_id = ANY (parcels)), '{}')
+        || coalesce((SELECT array_agg(f.site_id) FROM logic.site_facts f
+                      WHERE f.site_kind = 'building' AND f.parcel_id = ANY (parcels)), '{}')
+        || coalesce((SELECT array_agg(u.building_id) FROM building_unit u
+                      WHERE u.id = ANY (units)), '{}');
+    unt := coalesce(units, '{}')
+        || coalesce((SELECT array_agg(u.id) FROM building_unit u WHERE u.building_id = ANY (bld)),
+                    '{}');
+    DELETE FROM logic.site_offer o
+     WHERE (o.kind = 'parcel' AND o.site_id = ANY (parcels))
+        OR (o.kind = 'building' AND o.site_id = ANY (bld))
+        OR (o.kind = 'unit' AND o.site_id = ANY (unt));
+    INSERT INTO logic.site_offer
+    SELECT * FROM logic.site_offer_source s
+     WHERE (s.kind = 'parcel' AND s.site_id = ANY (parcels))
+        OR (s.kind = 'building' AND s.site_id = ANY (bld))
+        OR (s.kind = 'unit' AND s.site_id = ANY (unt));
+END
+$$;
+
+-- Statement triggers: collect the ids a statement touched (old and new rows) and sync.
+-- TG_ARGV[0]: which id the table gives (parcel | building | unit | case_parcel | case).
+CREATE FUNCTION logic.site_offer_changed() RETURNS trigger LANGUAGE plpgsql
+SECURITY DEFINER SET search_path = public, logic, pg_temp AS $$
+DECLARE
+    ids bigint[];
+    extra bigint[] := '{}';
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        EXECUTE format('SELECT array_agg(%s) FROM new_rows', TG_ARGV[1]) INTO ids;
+    ELSIF TG_OP = 'DELETE' THEN
+        EXECUTE format('SELECT array_agg(%s) FROM old_rows', TG_ARGV[1]) INTO ids;
+    ELSE
+        EXECUTE format('SELECT array_agg(x) FROM (SELECT %1$s AS x FROM new_rows UNION '
+                       'SELECT %1$s FROM old_rows) y', TG_ARGV[1]) INTO ids;
+    END IF;
+    IF ids IS NULL THEN
+        RETURN NULL;
+    END IF;
+    IF TG_ARGV[0] = 'parcel' THEN
+        PERFORM logic.sync_site_offer(ids, '{}', '{}');
+    ELSIF TG_ARGV[0] = 'building' THEN
+        PERFORM logic.sync_site_offer('{}', ids, '{}');
+    ELSIF TG_ARGV[0] = 'unit' THEN
+        IF TG_OP <> 'INSERT' THEN  -- a deleted unit's building is found from the old rows
+            SELECT array_agg(building_id) INTO extra FROM old_rows;
+        END IF;
+        PERFORM logic.sync_site_offer('{}', coalesce(extra, '{}'), ids);
+    ELSIF TG_ARGV[0] = 'case' THEN
+        SELECT array_agg(cp.parcel_id) INTO extra FROM public.case_parcel cp
+         WHERE cp.case_id = ANY (ids);
+        PERFORM logic.sync_site_offer(coalesce(extra, '{}'), '{}', '{}');
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+DO $$
+DECLARE
+    spec text[];
+BEGIN
+    FOREACH spec SLICE 1 IN ARRAY ARRAY[
+        ['parcel', 'parcel', 'id'], ['building', 'building', 'id'],
+        ['building_unit', 'unit', 'id'], ['case_parcel', 'parcel', 'parcel_id'],
+        ['bankruptcy_case', 'case', 'id']] LOOP
+        EXECUTE format('CREATE TRIGGER site_offer_insert AFTER INSERT ON public.%I '
+                       'REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT '
+                       'EXECUTE FUNCTION logic.site_offer_changed(%L, %L)',
+                       spec[1], spec[2], spec[3]);
+        EXECUTE format('CREATE TRIGGER site_offer_update AFTER UPDATE ON public.%I '
+                       'REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows '
+                       'FOR EACH STATEMENT EXECUTE FUNCTION logic.site_offer_changed(%L, %L)',
+                       spec[1], spec[2], spec[3]);
+        EXECUTE format('CREATE TRIGGER site_offer_delete AFTER DELETE ON public.%I '
+                       'REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT '
+                       'EXECUTE FUNCTION logic.site_offer_changed(%L, %L)',
+                       spec[1], spec[2], spec[3]);
+    END LOOP;
+END
+$$;
+
+-- The refresh, run as the owner of the views (SECURITY DEFINER) so requests that run as the
+-- non-owner application role can bring the facts up to date before a match.
+CREATE FUNCTION logic.refresh_site_facts(
+    radius_m double precision, sample integer, statuses text[])
+RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, logic, pg_temp AS $$
+BEGIN
+    UPDATE logic.matching_params
+       SET neighbour_radius_m = radius_m, neighbour_sample = sample, offer_statuses = statuses;
+    IF (SELECT relispopulated FROM pg_class WHERE oid = 'logic.site_facts'::regclass) THEN
+        REFRESH MATERIALIZED VIEW CONCURRENTLY logic.site_facts;
+        REFRESH MATERIALIZED VIEW CONCURRENTLY logic.parcel_adjacency;
+    ELSE
+        REFRESH MATERIALIZED VIEW logic.site_facts;
+        REFRESH MATERIALIZED VIEW logic.parcel_adjacency;
+    END IF;
+    -- TRUNCATE, not DELETE: a rebuild must not leave a table of dead rows to scan.
+    TRUNCATE logic.site_offer;
+    INSERT INTO logic.site_offer SELECT * FROM logic.site_offer_source;
+    ANALYZE logic.site_offer;
+    UPDATE logic.site_facts_state SET stale = false, refreshed_at = now();
+END
+$$;
+COMMENT ON FUNCTION logic.refresh_site_facts(double precision, integer, text[]) IS
+  'Refresh logic.site_facts and logic.parcel_adjacency, rebuild logic.site_offer';

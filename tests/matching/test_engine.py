@@ -179,3 +179,73 @@ def test_facts_are_marked_stale_by_a_change_and_refreshed_by_the_next_match(
     site = _by_label(match(conn, enquiry, "promotion", as_of=AS_OF).fits)["P-PIPE"]
     road = next(b for b in site["blockers"] if b["kind"] == "road_access")
     assert road["road_code"] == "R-1" and road["road_status"] == "planned"
+
+
+def _offer(conn: Connection, kind: str, site_id: int) -> dict | None:
+    row = conn.execute(
+        text("SELECT * FROM logic.site_offer WHERE kind = :k AND site_id = :i"),
+        {"k": kind, "i": site_id},
+    ).mappings().first()  # fmt: skip
+    return dict(row) if row else None
+
+
+def _stale(conn: Connection) -> bool:
+    return bool(conn.execute(text("SELECT stale FROM logic.site_facts_state")).scalar())
+
+
+def test_offer_follows_everyday_edits_without_a_full_refresh(
+    conn: Connection, ids: dict[str, int]
+) -> None:
+    """Status, price, units let and case dates change logic.site_offer row by row; only
+    changes the spatial facts depend on (geometry, networks) mark the facts stale."""
+    enquiry = {"investor_name": "庚公司", "industry_code": "C34", "site_kind": "building",
+               "floor_area_m2_min": 1000, "floor_area_m2_max": 1400}  # fmt: skip
+    assert "U-A+U-B" in _by_label(match(conn, enquiry, "promotion", as_of=AS_OF).fits)
+    assert not _stale(conn)
+    assert _offer(conn, "unit", ids["u_a"]) is not None
+    # A unit let: its offer row goes, the building's "all vacant" row too; no refresh needed.
+    conn.execute(text("UPDATE building_unit SET status = 'let' WHERE id = :i"), {"i": ids["u_a"]})
+    assert not _stale(conn)
+    assert _offer(conn, "unit", ids["u_a"]) is None
+    assert "U-A+U-B" not in _by_label(match(conn, enquiry, "promotion", as_of=AS_OF).sites)
+    # A price change reaches the offer at once.
+    conn.execute(
+        text("UPDATE parcel SET list_price_yuan_per_mu = 99000 WHERE id = :i"), {"i": ids["p_pipe"]}
+    )
+    assert not _stale(conn)
+    assert _offer(conn, "parcel", ids["p_pipe"])["price_yuan_per_mu"] == 99000  # type: ignore[index]
+    # A court moving the expected release date moves the parcel's availability.
+    new_date = AS_OF + dt.timedelta(days=90)
+    conn.execute(
+        text("UPDATE bankruptcy_case SET expected_release_on = :d WHERE id = :i"),
+        {"d": new_date, "i": ids["case"]},
+    )
+    assert not _stale(conn)
+    assert _offer(conn, "parcel", ids["p_bank"])["case_release_on"] == new_date  # type: ignore[index]
+    land = {"investor_name": "辛公司", "industry_code": "C34", "site_kind": "land",
+            "land_mu_min": 10, "land_mu_max": 20}  # fmt: skip
+    site = _by_label(match(conn, land, "promotion", as_of=AS_OF).fits)["P-BANK"]
+    assert site["available_from"] == new_date
+    # A parcel's outline does change the spatial facts: stale until the next match.
+    conn.execute(
+        text("UPDATE parcel SET geom = ST_Translate(geom, 1, 0) WHERE id = :i"),
+        {"i": ids["p_small2"]},
+    )
+    assert _stale(conn)
+    match(conn, land, "promotion", as_of=AS_OF)
+    assert not _stale(conn)
+
+
+def test_totals_count_every_fit_and_near_miss_while_top_limits_the_list(
+    conn: Connection, ids: dict[str, int]
+) -> None:
+    enquiry = {"investor_name": "壬公司", "industry_code": "C34", "site_kind": "either",
+               "land_mu_min": 1, "land_mu_max": 100, "floor_area_m2_min": 100,
+               "floor_area_m2_max": 5000}  # fmt: skip
+    full = match(conn, enquiry, "promotion", as_of=AS_OF)
+    one = match(conn, enquiry, "promotion", top=1, as_of=AS_OF)
+    assert full.totals["fits"] == len(full.fits) >= 2
+    assert one.totals == {**full.totals, "listed_per_group": 1}
+    assert [s["key"] for s in one.fits] == [full.fits[0]["key"]]
+    assert [s["rank"] for s in full.fits] == list(range(1, len(full.fits) + 1))
+    assert [s["score"] for s in full.fits] == sorted((s["score"] for s in full.fits), reverse=True)
