@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, Engine
 
 from parkgis import auth, db
 from parkgis.auth import ANONYMOUS, User
 from parkgis.errors import AuthenticationError, PermissionDeniedError
+
+log = logging.getLogger("parkgis.api")
 
 
 def get_engine(request: Request) -> Engine:
@@ -57,11 +60,40 @@ MAX_TRANSACTIONS = 20
 LOCK_TIMEOUT = "10s"
 
 
+def row_security(request: Request) -> dict[str, Any]:
+    """Whether this app's requests run under row-level security (checked once per app).
+
+    When the role parkgis_app is missing (no CREATEROLE on an external server) requests
+    run as the connecting user with the first wall only; /readyz and ``parkgis db status``
+    say so. A restart picks up a role created later.
+    """
+    state = getattr(request.app.state, "row_security", None)
+    if state is None:
+        with get_engine(request).connect() as conn:
+            state = db.row_security_status(conn)
+        if not state["active"]:
+            log.warning("row-level security inactive: %s", state["reason"])
+        request.app.state.row_security = state
+    return state
+
+
 def get_conn(request: Request, user: CurrentUser) -> Iterator[Connection]:
-    """One transaction per request; the acting user is recorded in the history."""
+    """One transaction per request, as the request role parkgis_app (row-level security).
+
+    The acting user is recorded in the history; role, court and department are
+    transaction-local settings the policies of postgis/sql/70_security.sql read.
+    """
+    app_role = db.APP_ROLE if row_security(request)["active"] else None
     with get_engine(request).begin() as conn:
-        db.set_actor(conn, user.name)
-        conn.execute(text("SELECT set_config('lock_timeout', :t, true)"), {"t": LOCK_TIMEOUT})
+        db.enter_scope(
+            conn,
+            actor=user.name,
+            role=user.role,
+            court=user.court,
+            department=user.department_code,
+            app_role=app_role,
+            lock_timeout=LOCK_TIMEOUT,
+        )
         yield conn
 
 

@@ -98,9 +98,34 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     return response
 
 
+def _row_security_refusal(exc: DBAPIError) -> bool:
+    """A write the row-level security policies refused (postgis/sql/70_security.sql)."""
+    orig = exc.orig
+    text = str(getattr(getattr(orig, "diag", None), "message_primary", "") or orig)
+    return getattr(orig, "pgcode", None) == "42501" and (
+        "row-level security" in text or "outside the scope" in text
+    )
+
+
 async def _database_gone(request: Request, exc: Exception) -> JSONResponse:
-    """The database is unreachable or dropped the connection: 503, retry later (no traceback)."""
+    """The database is unreachable or dropped the connection: 503, retry later (no traceback).
+
+    A write refused by row-level security (the second wall: the route's own checks let
+    it through) is a 403, never a 500. Any other database error is a 500.
+    """
     assert isinstance(exc, DBAPIError)
+    if _row_security_refusal(exc):
+        log.warning("row-level security refused %s %s: %s", request.method, request.url.path,
+                    str(exc.orig).splitlines()[0])  # fmt: skip
+        return problem(
+            403,
+            "PermissionDeniedError",
+            "the database refused this write: outside your role's scope",
+            message="数据库拒绝了此次写入：超出您的角色（法院/部门）可操作的范围",
+            message_en="the database refused this write: it is outside what your role "
+            "(court, department) may change",
+            field="role",
+        )
     if not (isinstance(exc, (OperationalError, InterfaceError)) or exc.connection_invalidated):
         raise exc  # any other database error: the generic 500 handler, as before
     log.warning("database unavailable on %s %s: %s", request.method, request.url.path,

@@ -29,15 +29,26 @@ _cache: dict[str, tuple[float, User]] = {}
 
 @dataclass(frozen=True)
 class User:
-    """Who is calling: a name, a role and (for departments) the department code."""
+    """Who is calling: a name, a role, the department code (departments), the court (courts)."""
 
     name: str
     role: str
     department_code: str | None = None
+    court: str | None = None
 
     @property
     def is_anonymous(self) -> bool:
         return self.name == "anonymous"
+
+    @property
+    def scope(self) -> str:
+        """What the user's rows depend on: the role, and the court or department that narrow
+        it (cache keys of tiles, counts and extents must not mix two courts)."""
+        if self.role == "court":
+            return f"court:{self.court or ''}"
+        if self.role == "department":
+            return f"department:{self.department_code or ''}"
+        return self.role
 
 
 ANONYMOUS = User(name="anonymous", role="public")
@@ -57,9 +68,17 @@ def _verify(key: str, stored: str) -> bool:
 
 
 def create_user(
-    conn: Connection, name: str, role: str, department_code: str | None = None
+    conn: Connection,
+    name: str,
+    role: str,
+    department_code: str | None = None,
+    court: str | None = None,
 ) -> tuple[User, str]:
-    """Issue a new API key for ``name`` with ``role``; return the user and the key (shown once)."""
+    """Issue a new API key for ``name`` with ``role``; return the user and the key (shown once).
+
+    A court user belongs to one court (``court``, as written in ``bankruptcy_case.court``)
+    and sees only that court's cases; other roles have no court.
+    """
     if role not in ROLES:
         raise ValidationError(
             message=f"未知角色 {role!r}，可选：{', '.join(ROLES)}",
@@ -76,6 +95,23 @@ def create_user(
             expected="a code of the department table",
             found=None,
         )
+    court = court.strip() if court else None
+    if role == "court" and not court:
+        raise ValidationError(
+            message="法院角色必须指定所属法院（--court，如 烈山区人民法院）",
+            message_en="role 'court' needs the user's court (--court, e.g. 烈山区人民法院)",
+            field="court",
+            expected="the court as written in the cases, e.g. 烈山区人民法院",
+            found=None,
+        )
+    if role != "court" and court:
+        raise ValidationError(
+            message=f"只有法院角色可以指定法院，角色 {role} 不能",
+            message_en=f"only role 'court' has a court; role {role!r} does not",
+            field="court",
+            expected=None,
+            found=court,
+        )
     exists = conn.execute(text("SELECT 1 FROM app_user WHERE name = :n"), {"n": name}).scalar()
     if exists:
         raise ConflictError(
@@ -87,12 +123,19 @@ def create_user(
     key = "pk_" + secrets.token_urlsafe(32)
     conn.execute(
         text(
-            "INSERT INTO app_user (name, role, department_code, key_prefix, key_hash) "
-            "VALUES (:n, :r, :d, :p, :h)"
+            "INSERT INTO app_user (name, role, department_code, court, key_prefix, key_hash) "
+            "VALUES (:n, :r, :d, :c, :p, :h)"
         ),
-        {"n": name, "r": role, "d": department_code, "p": key[:_PREFIX_LEN], "h": hash_key(key)},
+        {
+            "n": name,
+            "r": role,
+            "d": department_code,
+            "c": court,
+            "p": key[:_PREFIX_LEN],
+            "h": hash_key(key),
+        },
     )
-    return User(name=name, role=role, department_code=department_code), key
+    return User(name=name, role=role, department_code=department_code, court=court), key
 
 
 def revoke_user(conn: Connection, name: str) -> None:
@@ -116,7 +159,7 @@ def list_users(conn: Connection) -> list[dict[str, object]]:
     rows = (
         conn.execute(
             text(
-                "SELECT name, role, department_code, key_prefix, created_at, revoked_at "
+                "SELECT name, role, department_code, court, key_prefix, created_at, revoked_at "
                 "FROM app_user ORDER BY name"
             )
         )
@@ -134,7 +177,7 @@ def authenticate(conn: Connection, key: str) -> User:
         return hit[1]
     row = conn.execute(
         text(
-            "SELECT name, role, department_code, key_hash FROM app_user "
+            "SELECT name, role, department_code, court, key_hash FROM app_user "
             "WHERE key_prefix = :p AND revoked_at IS NULL"
         ),
         {"p": key[:_PREFIX_LEN]},
@@ -145,6 +188,6 @@ def authenticate(conn: Connection, key: str) -> User:
             message_en="invalid or revoked API key",
             field="X-API-Key",
         )
-    user = User(name=row.name, role=row.role, department_code=row.department_code)
+    user = User(name=row.name, role=row.role, department_code=row.department_code, court=row.court)
     _cache[memo] = (time.monotonic(), user)
     return user

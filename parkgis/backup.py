@@ -87,7 +87,16 @@ def restore(url: str, path: Path) -> None:
             expected="PGDMP",
             found=head.decode("latin-1"),
         )
-    args = ["--clean", "--if-exists", "--no-owner", "--single-transaction", "--exit-on-error"]
+    # --no-privileges: grants name the role parkgis_app, which another cluster may lack;
+    # the migration that follows every restore grants them again (70_security.sql).
+    args = [
+        "--clean",
+        "--if-exists",
+        "--no-owner",
+        "--no-privileges",
+        "--single-transaction",
+        "--exit-on-error",
+    ]
     _run(
         "pg_restore",
         args,

@@ -48,6 +48,103 @@ def set_actor(conn: Connection, actor: str) -> None:
     conn.execute(text("SELECT set_config('parkgis.actor', :actor, true)"), {"actor": actor})
 
 
+#: The non-owner role requests run as (created by postgis/sql/70_security.sql).
+APP_ROLE = "parkgis_app"
+
+#: Tables under row-level security (the policies of postgis/sql/70_security.sql).
+PROTECTED_TABLES = (
+    "bankruptcy_case",
+    "case_event",
+    "case_parcel",
+    "auction",
+    "joint_task",
+    "encumbrance",
+    "history",
+)
+
+
+def enter_scope(
+    conn: Connection,
+    *,
+    actor: str,
+    role: str,
+    court: str | None = None,
+    department: str | None = None,
+    app_role: str | None = APP_ROLE,
+    lock_timeout: str | None = None,
+) -> None:
+    """Act in this transaction as an API user: who (history), role, court and department.
+
+    The settings are transaction-local and read by the row-level security policies;
+    ``app_role`` (default parkgis_app) is entered with SET LOCAL ROLE, so the policies
+    apply. ``app_role=None`` stays the connecting user (row-level security inactive).
+    """
+    settings = {
+        "parkgis.actor": actor,
+        "parkgis.role": role,
+        "parkgis.court": court or "",
+        "parkgis.department": department or "",
+    }
+    if lock_timeout:
+        settings["lock_timeout"] = lock_timeout
+    if app_role:
+        settings["role"] = app_role  # = SET LOCAL ROLE; last, after the other settings
+    names = list(settings)
+    calls = ", ".join(f"set_config(:n{i}, :v{i}, true)" for i in range(len(names)))
+    params: dict[str, str] = {}
+    for i, name in enumerate(names):
+        params[f"n{i}"], params[f"v{i}"] = name, settings[name]
+    conn.execute(text(f"SELECT {calls}"), params)
+
+
+def row_security_status(conn: Connection, app_role: str = APP_ROLE) -> dict[str, Any]:
+    """Whether requests can run under row-level security, and if not, why.
+
+    Active when the role exists, does not bypass row security, the connecting user may
+    SET ROLE to it, and every protected table has row security enabled with policies.
+    """
+    row = (
+        conn.execute(
+            text(
+                "SELECT r.oid IS NOT NULL AS exists, "
+                "coalesce(r.rolsuper OR r.rolbypassrls, false) AS bypasses, "
+                "r.oid IS NOT NULL AND pg_has_role(current_user, r.oid, 'MEMBER') AS member, "
+                "(SELECT array_agg(t ORDER BY t) FROM unnest(CAST(:tables AS text[])) AS t "
+                " WHERE NOT EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = to_regclass('public.' "
+                " || t) AND c.relrowsecurity AND EXISTS (SELECT 1 FROM pg_policy p "
+                " WHERE p.polrelid = c.oid))) AS unprotected "
+                "FROM (SELECT 1) AS one LEFT JOIN pg_roles r ON r.rolname = :role"
+            ),
+            {"role": app_role, "tables": list(PROTECTED_TABLES)},
+        )
+        .mappings()
+        .one()
+    )
+    reason = None
+    if not row["exists"]:
+        reason = (
+            f"角色 {app_role} 不存在（迁移用户缺少 CREATEROLE）/ role {app_role} does not "
+            f"exist (the migrating user lacks CREATEROLE): CREATE ROLE {app_role} NOLOGIN; "
+            f"GRANT {app_role} TO <user>; then parkgis db migrate"
+        )
+    elif row["bypasses"]:
+        reason = (
+            f"角色 {app_role} 可绕过行级安全 / role {app_role} is a superuser or has "
+            "BYPASSRLS: ALTER ROLE ... NOSUPERUSER NOBYPASSRLS"
+        )
+    elif not row["member"]:
+        reason = (
+            f"连接用户不是 {app_role} 的成员 / the connecting user is not a member of "
+            f"{app_role}: GRANT {app_role} TO <user>"
+        )
+    elif row["unprotected"]:
+        reason = (
+            f"表未启用行级安全策略 / tables without row-level security policies: "
+            f"{', '.join(row['unprotected'])} (run parkgis db migrate)"
+        )
+    return {"active": reason is None, "role": app_role, "reason": reason}
+
+
 def schema_fingerprint() -> str:
     """Hash of every migration and SQL file: changes whenever the schema would."""
     digest = hashlib.sha256()

@@ -341,7 +341,7 @@ def infrastructure_map(
             notes.append("修复计划尚未提供 / repair plans not available")
         else:
             geojson_overlay(
-                _as_feature_collection(plan_features(conn, plan_id)),
+                _as_feature_collection(plan_features(conn, plan_id, role)),
                 f"修复计划 {plan_id} Repair plan {plan_id}",
                 basemap,
                 "#ff00ff",

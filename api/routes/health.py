@@ -17,11 +17,15 @@ def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz", summary="The database is reachable and the schema current")
+@router.get(
+    "/readyz",
+    summary="The database is reachable and the schema current; whether row-level security is on",
+)
 def readyz(request: Request) -> JSONResponse:
     try:
         with get_engine(request).connect() as conn:
             revision = db.current_revision(conn)
+            security = db.row_security_status(conn) if revision is not None else None
     except SQLAlchemyError as exc:
         return JSONResponse({"status": "unavailable", "reason": type(exc).__name__}, 503)
     head = db.head_revision()
@@ -29,4 +33,14 @@ def readyz(request: Request) -> JSONResponse:
         return JSONResponse(
             {"status": "migrations pending", "revision": revision, "head": head}, 503
         )
-    return JSONResponse({"status": "ok", "revision": revision})
+    # Ready either way: without the role the service runs with the catalogue's checks
+    # only (the first wall); operators see it here and in `parkgis db status`.
+    assert security is not None
+    return JSONResponse(
+        {
+            "status": "ok",
+            "revision": revision,
+            "row_security": "active" if security["active"] else "inactive",
+            **({"row_security_reason": security["reason"]} if security["reason"] else {}),
+        }
+    )

@@ -91,9 +91,15 @@ def land_idle(
     return {"as_of": day, "parcels": clocks, "disposal": rate}
 
 
+#: Court of a case registered by an administrator without naming one.
+DEFAULT_COURT = "烈山区人民法院"
+
+
 class CaseIn(BaseModel):
     debtor_firm_id: int
-    court: str = "烈山区人民法院"
+    court: str | None = Field(
+        None, description="court of the case; a court user's own court when omitted"
+    )
     procedure: Literal["liquidation", "reorganisation", "conciliation"]
     applied_on: date
     application_no: str | None = None
@@ -133,14 +139,16 @@ class TaskPatch(BaseModel):
 
 @router.get("/cases", summary="Bankruptcy cases with their next deadline and who is late")
 def list_cases(conn: Conn, user: CaseReader, as_of: AsOf = None) -> list[dict[str, Any]]:
-    return cases.list_cases(conn, as_of)
+    return cases.list_cases(conn, as_of, user)
 
 
 @router.post("/cases", status_code=201, summary="Register a bankruptcy case")
 def create_case(
     conn: Conn, user: CourtWriter, body: CaseIn, response: Response, as_of: AsOf = None
 ) -> dict[str, Any]:
-    case = cases.create_case(conn, **body.model_dump(), as_of=as_of)
+    data = body.model_dump()
+    data["court"] = cases.court_for_new_case(user, body.court, DEFAULT_COURT)
+    case = cases.create_case(conn, **data, as_of=as_of)
     response.headers["ETag"] = f'"{case["version"]}"'
     return case
 
@@ -149,6 +157,7 @@ def create_case(
 def get_case(
     conn: Conn, user: CaseReader, case_id: int, response: Response, as_of: AsOf = None
 ) -> dict[str, Any]:
+    cases.check_case_scope(conn, case_id, user)
     case = cases.get_case(conn, case_id, as_of)
     response.headers["ETag"] = f'"{case["version"]}"'
     return _parcel_fields_for(case, user.role)
@@ -173,6 +182,7 @@ def case_event(
     if_match: Annotated[str | None, Header(alias="If-Match")] = None,
     as_of: AsOf = None,
 ) -> dict[str, Any]:
+    cases.check_case_scope(conn, case_id, user)
     case = cases.advance_case(
         conn,
         case_id,
@@ -191,6 +201,7 @@ def case_event(
 def case_auction(
     conn: Conn, user: CourtWriter, case_id: int, body: AuctionIn, as_of: AsOf = None
 ) -> dict[str, Any]:
+    cases.check_case_scope(conn, case_id, user)
     data = body.model_dump()
     if data["round"] is None:
         del data["round"]
@@ -205,6 +216,8 @@ def case_dossier(
     as_of: AsOf = None,
     format: Literal["html", "xlsx"] = "html",
 ) -> Response:
+    # A case out of the caller's scope is 404, as a missing one: existence not confirmed.
+    cases.check_case_scope(conn, case_id, user)
     if format == "xlsx":
         return _xlsx(dossier.dossier_xlsx(conn, case_id, as_of), f"case_{case_id}_dossier.xlsx")
     return HTMLResponse(dossier.dossier_html(conn, case_id, as_of))
@@ -229,7 +242,7 @@ def list_tasks(
                 found=department,
             )
         department = user.department_code
-    return tasks.list_tasks(conn, department, case_id, as_of, open_only)
+    return tasks.list_tasks(conn, department, case_id, as_of, open_only, user)
 
 
 @router.patch("/tasks/{task_id}", summary="Update a task's status/evidence (If-Match required)")

@@ -67,6 +67,7 @@ class PlanRequest(BaseModel):
 @router.post("/repairs/plan", summary="按预算生成最优修复计划（含贪心对比）", status_code=201)
 def repairs_plan(body: PlanRequest, conn: Conn, user: Planner) -> JSONResponse:
     result = plan.make_plan(conn, body.budget, body.years, body.yearly_budget, body.objective)
+    result = plan.get_plan(conn, int(result["id"]), user.role)
     return JSONResponse(json.loads(json.dumps(result, default=str)), status_code=201)
 
 
@@ -79,14 +80,18 @@ def repairs_get_plan(
 ) -> Response:
     if format == "xlsx":
         return Response(
-            outputs.plan_xlsx(conn, plan_id),
+            outputs.plan_xlsx(conn, plan_id, user.role),
             media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             headers={"Content-Disposition": f'attachment; filename="repair_plan_{plan_id}.xlsx"'},
         )
     if format == "geojson":
-        body = json.dumps(plan.plan_features(conn, plan_id), ensure_ascii=False, default=str)
+        body = json.dumps(
+            plan.plan_features(conn, plan_id, user.role), ensure_ascii=False, default=str
+        )
         return Response(body, media_type="application/geo+json")
-    return JSONResponse(json.loads(json.dumps(plan.get_plan(conn, plan_id), default=str)))
+    return JSONResponse(
+        json.loads(json.dumps(plan.get_plan(conn, plan_id, user.role), default=str))
+    )
 
 
 @router.get("/roads/access", summary="无已建成道路临接的地块 / parcels without road access")

@@ -39,6 +39,7 @@ def status() -> None:
         engine = db.make_engine()
         with engine.connect() as conn:
             revision = db.current_revision(conn)
+            security = db.row_security_status(conn) if revision else None
         engine.dispose()
     except (OperationalError, FileNotFoundError):
         typer.echo("database: not reachable")
@@ -46,6 +47,11 @@ def status() -> None:
     head = db.head_revision()
     state = "current" if revision == head else f"behind (head {head}; run: parkgis db migrate)"
     typer.echo(f"schema revision: {revision or 'none'} ({state})")
+    if security is not None:
+        if security["active"]:
+            typer.echo(f"row-level security: active (requests run as {security['role']})")
+        else:
+            typer.echo(f"row-level security: INACTIVE / 未启用 — {security['reason']}")
 
 
 @app.command()

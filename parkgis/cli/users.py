@@ -16,16 +16,20 @@ def add(
         ..., help="public|promotion|infrastructure|department|land_bureau|court|admin"
     ),
     department: str | None = typer.Option(None, help="department code (role 'department')"),
+    court: str | None = typer.Option(
+        None, help="the user's court, as written in the cases, e.g. 烈山区人民法院 (role 'court')"
+    ),
 ) -> None:
-    """Create a user and print its API key once."""
+    """Create a user and print its API key once (a court user sees only its court's cases)."""
     from parkgis import auth, db
 
     engine = db.make_engine()
     with engine.begin() as conn:
         db.set_actor(conn, "cli")
-        _, key = auth.create_user(conn, name, role, department)
+        _, key = auth.create_user(conn, name, role, department, court)
     engine.dispose()
-    typer.echo(f"user {name} ({role}) created; API key (shown once, keep it safe):\n{key}")
+    where = f", {court}" if court else ""
+    typer.echo(f"user {name} ({role}{where}) created; API key (shown once, keep it safe):\n{key}")
 
 
 @app.command("list")
@@ -40,6 +44,7 @@ def list_() -> None:
     for u in users:
         state = f"revoked {u['revoked_at']:%Y-%m-%d}" if u["revoked_at"] else "active"
         dept = f" [{u['department_code']}]" if u["department_code"] else ""
+        dept += f" [{u['court']}]" if u["court"] else ""
         typer.echo(f"{u['name']:<20} {u['role']:<15}{dept} {u['key_prefix']}…  {state}")
 
 

@@ -99,7 +99,9 @@ CASES: tuple[dict[str, object], ...] = (
         ),
     },
     {
+        # Accepted by the intermediate court (a second court: court users see their own).
         "stage": "accepted",
+        "court": "淮北市中级人民法院",
         "procedure": "liquidation",
         "applicant": "creditor",
         "applied_on": D("2026-11-02"),
@@ -187,22 +189,28 @@ def _case(
     assert isinstance(applied, date)
     case_id = ctx.next_id("bankruptcy_case")
     accepted = case.get("accepted_on")
-    row: Row = {k: v for k, v in case.items() if k not in ("tasks", "allocated", "applicant")}
+    row: Row = {
+        k: v for k, v in case.items() if k not in ("tasks", "allocated", "applicant", "court")
+    }
+    court = str(case.get("court", COURT))
+    code = names.COURT_CODES[court]
+    # Numbers run per court and year; the district court's keep their old counters.
+    counter = "" if court == COURT else f"{code}:"
     row.update(
         id=case_id,
         zone_code=debtor["zone_code"],
-        court=COURT,
+        court=court,
         debtor_firm_id=debtor["id"],
         applicant_kind=case["applicant"],
         extra={"debtor_name": debtor["name"]},
     )
     if accepted is None:
         row["application_no"] = (
-            f"({applied.year})皖0604破申{ctx.count(f'app:{applied.year}') + 2}号"
+            f"({applied.year}){code}破申{ctx.count(f'app:{counter}{applied.year}') + 2}号"
         )
     else:
         assert isinstance(accepted, date)
-        row["case_no"] = f"({accepted.year})皖0604破{ctx.count(f'case:{accepted.year}')}号"
+        row["case_no"] = f"({accepted.year}){code}破{ctx.count(f'case:{counter}{accepted.year}')}号"
         row["administrator"] = str(rng.choice(list(names.LAW_FIRMS)))
     ctx.rows["bankruptcy_case"].append(row)
     status = {"closed": "deregistered", "application": "stopped"}.get(stage, "in_bankruptcy")

@@ -8,14 +8,18 @@ Enterprise Bankruptcy Law 2006. The stage machine and the deadlines are in
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from typing import Any
 
 from sqlalchemy import Connection, text
+from sqlalchemy.exc import IntegrityError
 
+from parkgis.auth import User
 from parkgis.config import get_settings
-from parkgis.errors import ConflictError, NotFoundError, ValidationError
-from parkgis.release._common import check_version, today
+from parkgis.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
+from parkgis.release._common import case_scope, check_version, today
 from parkgis.release.deadlines import (
     STAGE_SEQ,
     allowed_next,
@@ -57,6 +61,36 @@ def _not_found(case_id: int) -> NotFoundError:
         field="case_id",
         found=case_id,
     )
+
+
+def check_case_scope(conn: Connection, case_id: int, user: User) -> None:
+    """NotFoundError, as for a missing case, unless ``user`` may see case ``case_id``.
+
+    404 rather than 403: a court must not learn that another court's case exists.
+    """
+    where, params = case_scope(user)
+    seen = conn.execute(
+        text(f"SELECT 1 FROM bankruptcy_case c WHERE c.id = :id AND {where}"),
+        {"id": case_id, **params},
+    ).scalar()
+    if seen is None:
+        raise _not_found(case_id)
+
+
+def court_for_new_case(user: User, court: str | None, default: str) -> str:
+    """The court a new case is registered at: a court user's own (others refused, 403)."""
+    if user.role != "court":
+        return court or default
+    if court and court != user.court:
+        raise PermissionDeniedError(
+            message=f"法院用户只能登记本院（{user.court}）的案件，不能登记 {court} 的案件",
+            message_en=f"a court user registers cases of its own court ({user.court}) only, "
+            f"not of {court}",
+            field="court",
+            expected=user.court,
+            found=court,
+        )
+    return str(user.court)
 
 
 def create_case(
@@ -125,28 +159,29 @@ def create_case(
                 field=col,
                 found=value,
             )
-    case_id = int(
-        conn.execute(
-            text(
-                "INSERT INTO bankruptcy_case (zone_code, case_no, application_no, court, "
-                "debtor_firm_id, "
-                "administrator, procedure, stage, applicant_kind, applied_on) "
-                "VALUES (:z, :cn, :an, "
-                ":court, :firm, :adm, :proc, 'application', :kind, :applied) RETURNING id"
-            ),
-            {
-                "z": firm or get_settings().zone_code,
-                "cn": case_no,
-                "an": application_no,
-                "court": court,
-                "firm": debtor_firm_id,
-                "adm": administrator,
-                "proc": procedure,
-                "kind": applicant_kind,
-                "applied": applied_on,
-            },
-        ).scalar_one()
-    )
+    with _unique_case_numbers(conn, case_no, application_no):
+        case_id = int(
+            conn.execute(
+                text(
+                    "INSERT INTO bankruptcy_case (zone_code, case_no, application_no, court, "
+                    "debtor_firm_id, "
+                    "administrator, procedure, stage, applicant_kind, applied_on) "
+                    "VALUES (:z, :cn, :an, "
+                    ":court, :firm, :adm, :proc, 'application', :kind, :applied) RETURNING id"
+                ),
+                {
+                    "z": firm or get_settings().zone_code,
+                    "cn": case_no,
+                    "an": application_no,
+                    "court": court,
+                    "firm": debtor_firm_id,
+                    "adm": administrator,
+                    "proc": procedure,
+                    "kind": applicant_kind,
+                    "applied": applied_on,
+                },
+            ).scalar_one()
+        )
     conn.execute(
         text(
             "INSERT INTO case_event (case_id, kind, occurred_on, stage_to, note) "
@@ -158,6 +193,36 @@ def create_case(
         link_parcels(conn, case_id, parcel_ids)
     refresh_expected_release(conn, case_id, as_of)
     return get_case(conn, case_id, as_of)
+
+
+@contextmanager
+def _unique_case_numbers(
+    conn: Connection, case_no: str | None, application_no: str | None
+) -> Iterator[None]:
+    """A case or application number another case already has: ConflictError (409).
+
+    The look-up before the write sees only the cases of the caller's scope (row-level
+    security): another court's case with the same number shows up only here, as the
+    unique constraint. The write runs in a savepoint, so the transaction stays usable.
+    """
+    try:
+        with conn.begin_nested():
+            yield
+    except IntegrityError as exc:
+        constraint = getattr(getattr(exc.orig, "diag", None), "constraint_name", None)
+        column = {
+            "bankruptcy_case_case_no_key": "case_no",
+            "bankruptcy_case_application_no_key": "application_no",
+        }.get(str(constraint))
+        if column is None:
+            raise
+        value = case_no if column == "case_no" else application_no
+        raise ConflictError(
+            message=f"案号 {value} 已存在",
+            message_en=f"{value} already exists",
+            field=column,
+            found=value,
+        ) from None
 
 
 def link_parcels(conn: Connection, case_id: int, parcel_ids: list[int]) -> None:
@@ -277,10 +342,16 @@ def get_case(conn: Connection, case_id: int, as_of: date | None = None) -> dict[
     return case
 
 
-def list_cases(conn: Connection, as_of: date | None = None) -> list[dict[str, Any]]:
-    """Every case with its stage, next deadline and counts of overdue items."""
+def list_cases(
+    conn: Connection, as_of: date | None = None, user: User | None = None
+) -> list[dict[str, Any]]:
+    """Every case (``user``: those it may see) with its stage, next deadline and overdue counts."""
     day = today(as_of)
-    ids = conn.execute(text("SELECT id FROM bankruptcy_case ORDER BY applied_on, id")).scalars()
+    where, params = case_scope(user) if user is not None else ("true", {})
+    ids = conn.execute(
+        text(f"SELECT c.id FROM bankruptcy_case c WHERE {where} ORDER BY c.applied_on, c.id"),
+        params,
+    ).scalars()
     out = []
     for cid in ids:
         c = get_case(conn, int(cid), day)
@@ -379,13 +450,14 @@ def advance_case(
         )
     updates = _stage_updates(case, stage, on, details)
     sets = ", ".join(f"{k} = :{k}" for k in updates)
-    done = conn.execute(
-        text(
-            f"UPDATE bankruptcy_case SET stage = :stage{', ' + sets if sets else ''} "
-            "WHERE id = :id AND version = :v RETURNING id"
-        ),
-        {**updates, "stage": stage, "id": case_id, "v": expected_version},
-    ).scalar()
+    with _unique_case_numbers(conn, updates.get("case_no"), None):
+        done = conn.execute(
+            text(
+                f"UPDATE bankruptcy_case SET stage = :stage{', ' + sets if sets else ''} "
+                "WHERE id = :id AND version = :v RETURNING id"
+            ),
+            {**updates, "stage": stage, "id": case_id, "v": expected_version},
+        ).scalar()
     if done is None:
         check_version(conn, "bankruptcy_case", case_id, expected_version)
     conn.execute(

@@ -86,41 +86,60 @@ def refresh_expected_release(
     est = estimate_release(
         dict(case), case["stage_entered_on"], open_blocking_tasks(conn, case_id), today(as_of)
     )
+    # Through a SECURITY DEFINER function (postgis/sql/70_security.sql): a department or
+    # the land bureau closing a task moves the date but may not update the case row.
     conn.execute(
-        text("UPDATE bankruptcy_case SET expected_release_on = :d WHERE id = :id"),
+        text("SELECT logic.set_expected_release(:id, :d)"),
         {"d": est, "id": case_id},
     )
     return est
 
 
-def upcoming_supply(conn: Connection, as_of: date | None = None) -> list[dict[str, Any]]:
+def upcoming_supply(
+    conn: Connection, as_of: date | None = None, dates_only: bool = False
+) -> list[dict[str, Any]]:
     """Parcels on their way back to the market, for matching (earliest expected first).
 
     Keys: parcel_id, plot_no, reason ('idle_recovery' | 'bankruptcy_estate'), case_id,
     case_no, stage, expected_release_on, open_blocking_tasks; also area_m2, area_mu,
     land_use_code, in_estate (False for allocated land, which the government takes back).
+
+    Estate land comes from the cases the caller may see (row-level security). With
+    ``dates_only`` it comes from ``logic.case_release_dates()`` instead: every open case's
+    parcels with their date and nothing of the case (case_id, case_no, stage, in_estate
+    None), for the public pipeline.
     """
     day = today(as_of)
     out: list[dict[str, Any]] = []
-    rows = conn.execute(
-        text(
-            "SELECT p.id AS parcel_id, p.plot_no, p.area_m2, p.area_mu, p.land_use_code, "
-            "c.id AS case_id, c.case_no, c.stage, c.expected_release_on, "
-            "coalesce(t.in_bankruptcy_estate, true) AS in_estate "
-            "FROM case_parcel cp JOIN bankruptcy_case c ON c.id = cp.case_id "
-            "JOIN parcel p ON p.id = cp.parcel_id LEFT JOIN tenure t ON t.code = p.tenure "
-            "WHERE c.stage <> 'closed' AND p.status <> 'released' ORDER BY c.id, p.plot_no"
-        )
-    ).mappings()
+    if dates_only:
+        rows = conn.execute(
+            text(
+                "SELECT p.id AS parcel_id, p.plot_no, p.area_m2, p.area_mu, p.land_use_code, "
+                "NULL AS case_id, NULL AS case_no, NULL AS stage, d.expected_release_on, "
+                "NULL AS in_estate FROM logic.case_release_dates() d "
+                "JOIN parcel p ON p.id = d.parcel_id ORDER BY p.plot_no"
+            )
+        ).mappings()
+    else:
+        rows = conn.execute(
+            text(
+                "SELECT p.id AS parcel_id, p.plot_no, p.area_m2, p.area_mu, p.land_use_code, "
+                "c.id AS case_id, c.case_no, c.stage, c.expected_release_on, "
+                "coalesce(t.in_bankruptcy_estate, true) AS in_estate "
+                "FROM case_parcel cp JOIN bankruptcy_case c ON c.id = cp.case_id "
+                "JOIN parcel p ON p.id = cp.parcel_id LEFT JOIN tenure t ON t.code = p.tenure "
+                "WHERE c.stage <> 'closed' AND p.status <> 'released' ORDER BY c.id, p.plot_no"
+            )
+        ).mappings()
     blocking: dict[int, int] = {}
     for r in rows:
-        if r["case_id"] not in blocking:
+        if r["case_id"] is not None and r["case_id"] not in blocking:
             blocking[r["case_id"]] = len(open_blocking_tasks(conn, r["case_id"]))
         out.append(
             {
                 **dict(r),
                 "reason": "bankruptcy_estate",
-                "open_blocking_tasks": blocking[r["case_id"]],
+                "open_blocking_tasks": blocking.get(r["case_id"], 0),
             }
         )
     in_case = {r["parcel_id"] for r in out}
@@ -178,8 +197,13 @@ PROMOTION_KEYS = (
 
 
 def pipeline_for(conn: Connection, role: str, as_of: date | None = None) -> list[dict[str, Any]]:
-    """The pipeline as ``role`` may see it: the public only 'expected available from <date>'."""
-    rows = upcoming_supply(conn, as_of)
+    """The pipeline as ``role`` may see it: the public only 'expected available from <date>'.
+
+    Roles that see the cases get the supply of the cases they see; the others (public,
+    infrastructure, departments) the dates of every open case, without the cases.
+    """
+    detailed = role in ("land_bureau", "court", "admin", "promotion")
+    rows = upcoming_supply(conn, as_of, dates_only=not detailed)
     for r in rows:
         r["expected_available_from"] = r["expected_release_on"]
     if role in ("land_bureau", "court", "admin"):

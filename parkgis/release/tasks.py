@@ -14,8 +14,8 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from parkgis.auth import User
-from parkgis.errors import PermissionDeniedError, ValidationError
-from parkgis.release._common import check_version, rules, today
+from parkgis.errors import NotFoundError, PermissionDeniedError, ValidationError
+from parkgis.release._common import case_scope, check_version, rules, today
 
 #: Which department's tasks a non-department role may update (admin: all).
 ROLE_DEPARTMENT = {"court": "court", "land_bureau": "natural_res"}
@@ -123,11 +123,19 @@ def list_tasks(
     case_id: int | None = None,
     as_of: date | None = None,
     open_only: bool = False,
+    user: User | None = None,
 ) -> list[dict[str, Any]]:
-    """The task board: overdue tasks first (most overdue first), then by deadline."""
+    """The task board: overdue tasks first (most overdue first), then by deadline.
+
+    ``user``: only tasks of the cases that user may see (a court: its own court's).
+    """
     day = today(as_of)
     where: list[str] = ["true"]
     params: dict[str, Any] = {}
+    if user is not None:
+        scope, scope_params = case_scope(user)
+        where.append(scope)
+        params.update(scope_params)
     if department:
         where.append("t.department_code = :dep")
         params["dep"] = department
@@ -177,6 +185,18 @@ def update_task(
     from parkgis.release.pipeline import refresh_expected_release
 
     task = get_task(conn, task_id, as_of)
+    scope, params = case_scope(user)
+    if not conn.execute(
+        text(f"SELECT {scope} FROM bankruptcy_case c WHERE c.id = :case_id"),
+        {**params, "case_id": task["case_id"]},
+    ).scalar():
+        # As for a missing task: a task of a case out of scope is not confirmed to exist.
+        raise NotFoundError(
+            message=f"没有编号为 {task_id} 的记录（joint_task）",
+            message_en=f"no joint_task with id {task_id}",
+            field="id",
+            found=task_id,
+        )
     if not may_update(user, task["department_code"]):
         raise PermissionDeniedError(
             message=f"您（{user.role}/{user.department_code or '-'}）无权修改"

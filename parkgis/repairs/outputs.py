@@ -65,9 +65,9 @@ def _row(item: dict[str, Any]) -> list[Any]:
     return [safe_cell(values.get(k)) for k, _ in _HEADERS]  # no formula injection
 
 
-def plan_xlsx(conn: Connection, plan_id: int) -> bytes:
+def plan_xlsx(conn: Connection, plan_id: int, role: str = "admin") -> bytes:
     """The plan as an XLSX workbook: 工单 (work orders), 汇总 (totals vs greedy)."""
-    plan = get_plan(conn, plan_id)
+    plan = get_plan(conn, plan_id, role)
     book = Workbook()
     sheet = book.active
     assert sheet is not None

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
+from parkgis.catalogue import get_layer
 from parkgis.errors import NotFoundError, ValidationError
 from parkgis.repairs.model import Problem
 from parkgis.repairs.optimise import Solution, greedy, plan_cost, solve
@@ -167,8 +168,25 @@ def make_plan(
     return get_plan(conn, plan_id)
 
 
-def get_plan(conn: Connection, plan_id: int) -> dict[str, Any]:
-    """A stored plan with its items."""
+def _redact_enquiries(plan: dict[str, Any], role: str) -> dict[str, Any]:
+    """Enquiry codes only for roles the enquiries layer admits (layers/enquiries.toml);
+    others get how many enquiries a work helps, not which (investors' names stay private)."""
+    if get_layer("enquiries").can_see(role):
+        return plan
+    for totals in (plan.get("totals") or {}, (plan.get("totals") or {}).get("greedy") or {}):
+        if isinstance(totals, dict) and "enquiries_unlocked" in totals:
+            totals["enquiries_unlocked_count"] = len(totals["enquiries_unlocked"] or [])
+            totals["enquiries_unlocked"] = []
+    for item in plan.get("items", []):
+        detail = item.get("detail") or {}
+        if "enquiries" in detail:
+            detail["enquiries_count"] = len(detail["enquiries"] or [])
+            detail["enquiries"] = []
+    return plan
+
+
+def get_plan(conn: Connection, plan_id: int, role: str = "admin") -> dict[str, Any]:
+    """A stored plan with its items, as ``role`` may see it."""
     head = (
         conn.execute(text("SELECT * FROM repair_plan WHERE id = :i"), {"i": plan_id})
         .mappings()
@@ -196,7 +214,7 @@ def get_plan(conn: Connection, plan_id: int) -> dict[str, Any]:
         for k in ("cost_yuan", "risk_reduction", "land_unlocked_mu"):
             d[k] = float(d[k])
         items.append(d)
-    return {
+    plan = {
         "id": int(head["id"]),
         "budget_yuan": float(head["budget_yuan"]),
         "years": int(head["years"]),
@@ -207,11 +225,12 @@ def get_plan(conn: Connection, plan_id: int) -> dict[str, Any]:
         "created_by": head["created_by"],
         "items": items,
     }
+    return _redact_enquiries(plan, role)
 
 
-def plan_features(conn: Connection, plan_id: int) -> dict[str, Any]:
+def plan_features(conn: Connection, plan_id: int, role: str = "admin") -> dict[str, Any]:
     """The plan's selected works as a GeoJSON FeatureCollection in CRS84 (for the map)."""
-    plan = get_plan(conn, plan_id)
+    plan = get_plan(conn, plan_id, role)
     rows = conn.execute(
         text(
             "SELECT i.seq, ST_AsGeoJSON(ST_Transform(coalesce(s.geom, r.geom), 4326), 7) AS g "

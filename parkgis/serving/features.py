@@ -5,7 +5,7 @@ each feature arrives as JSON text and the page is concatenated, never re-parsed.
 
 ``numberMatched`` is honest and cheap (OGC 17-069r4 §7.15.4 lets a server omit it):
 on a short page it is ``offset + numberReturned``; otherwise an exact ``COUNT(*)`` is
-made once per (layer, role, filter, layer change version) and cached in-process, but
+made once per (layer, user scope, filter, layer change version) and cached in-process, but
 only when the planner estimates at most ``[serving] count_exact_max_rows`` matches;
 above that it is omitted rather than estimated.
 """
@@ -104,10 +104,16 @@ def conformance() -> dict[str, Any]:
     return {"conformsTo": CONFORMANCE}
 
 
-def extent(conn: Connection, layer: Layer, role: str, version: str) -> list[float] | None:
-    """CRS84 bounding box of the rows ``role`` sees (cached per change version)."""
+def extent(
+    conn: Connection, layer: Layer, role: str, version: str, scope: str | None = None
+) -> list[float] | None:
+    """CRS84 bounding box of the rows ``role`` sees (cached per change version).
+
+    ``scope`` (``User.scope``) keys the cache when the rows depend on more than the role
+    (a court's cases); it defaults to the role.
+    """
     cache = _caches()[1]
-    key = (layer.id, role, version)
+    key = (layer.id, scope or role, version)
     hit = cache.get(key)
     if hit is not None:
         return hit[0]
@@ -156,7 +162,7 @@ def _collection_doc(conn: Connection, layer: Layer, user: User, base: str) -> di
             ),
         ],
     }
-    box = extent(conn, layer, user.role, layer_version(conn, layer))
+    box = extent(conn, layer, user.role, layer_version(conn, layer), user.scope)
     if box is not None:
         doc["extent"] = {"spatial": {"bbox": [box], "crs": CRS84}}
     return doc
@@ -237,10 +243,11 @@ class Page:
 
 
 def _number_matched(
-    conn: Connection, layer: Layer, role: str, where: Where, returned: int, limit: int, offset: int
+    conn: Connection, layer: Layer, scope: str, where: Where, returned: int, limit: int, offset: int
 ) -> int | None:
     cache = _caches()[0]
-    key = (layer.id, role, where.signature(), layer_version(conn, layer))
+    # scope (User.scope), not the role: the same SQL counts other rows for another court.
+    key = (layer.id, scope, where.signature(), layer_version(conn, layer))
     if returned < limit and (returned > 0 or offset == 0):
         cache.put(key, offset + returned)
         return offset + returned
@@ -297,7 +304,7 @@ def items(
         {**where.params, "_limit": limit, "_offset": offset},
     ).scalars()
     features = list(rows)
-    matched = _number_matched(conn, layer, user.role, where, len(features), limit, offset)
+    matched = _number_matched(conn, layer, user.scope, where, len(features), limit, offset)
     links = [
         _link(_url(path, query), "self", GEOJSON, "本页 / this page"),
         _link(_url(path, query, f="html"), "alternate", "text/html", "HTML"),

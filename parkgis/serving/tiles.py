@@ -3,7 +3,8 @@
 Only the fields and rows the caller's role sees go into a tile (the same catalogue
 rules as the features). Per-layer ``min_zoom`` and ``tile_feature_cap`` come from the
 catalogue; below the minimum zoom a tile is empty. Encoded tiles are kept in an
-in-process LRU cache keyed by (layer, role, z, x, y, layer change version); the ETag
+in-process LRU cache keyed by (layer, user scope, z, x, y, layer change version): the
+scope is the role, with the court or department that narrows it; the ETag
 is derived from that key, so a revalidation costs one small query and no tile.
 """
 
@@ -125,7 +126,8 @@ def tile(
     """The MVT tile z/x/y of a collection for the caller's role (cached, with an ETag)."""
     layer = collection_for(layer_id, user)
     _check_tile(z, x, y)
-    key = (layer.id, user.role, z, x, y, layer_version(conn, layer))
+    # user.scope, not the role: two courts' tiles of the cases layer differ.
+    key = (layer.id, user.scope, z, x, y, layer_version(conn, layer))
     etag = '"' + hashlib.sha256(repr(key).encode()).hexdigest()[:24] + '"'
     max_age = int(get_rules()["tiles"]["cache_max_age_s"])
     scope = "public" if user.role == "public" else "private"
@@ -144,7 +146,7 @@ def tilejson(conn: Connection, user: User, layer_id: str, base: str) -> dict[str
     """TileJSON 3.0.0 of a collection, listing only the fields the caller may see."""
     layer = collection_for(layer_id, user)
     max_zoom = int(get_rules()["tiles"]["max_zoom"])
-    box = extent(conn, layer, user.role, layer_version(conn, layer))
+    box = extent(conn, layer, user.role, layer_version(conn, layer), user.scope)
     if box is None:
         a0, b0, a1, b1 = area_of_use(get_settings().srid)
         box = [a0, b0, a1, b1]

@@ -1,7 +1,10 @@
 -- Views that are layers of the catalogue (layers/idle_land.toml, layers/cases.toml).
 -- parkgis.release owns their logic; rebuilt after every migration.
+-- security_invoker: a view reads its tables with the rights of the caller, so the
+-- row-level security of postgis/sql/70_security.sql applies through it (a plain view
+-- would read them as its owner, who is not subject to the policies).
 
-CREATE VIEW logic.idle_land AS
+CREATE VIEW logic.idle_land WITH (security_invoker = true) AS
 SELECT p.id,
        p.zone_code,
        p.plot_no,
@@ -23,7 +26,7 @@ SELECT p.id,
  WHERE p.status IN ('idle', 'inefficient', 'bankruptcy_estate');
 COMMENT ON VIEW logic.idle_land IS 'Locked land: idle (MLR Order 53), inefficient, bankruptcy estate';
 
-CREATE VIEW logic.case_parcels AS
+CREATE VIEW logic.case_parcels WITH (security_invoker = true) AS
 SELECT cp.case_id * 1000000 + cp.parcel_id AS id,
        c.id AS case_id,
        c.zone_code,

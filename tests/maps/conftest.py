@@ -121,7 +121,8 @@ def map_park(template_name: str) -> Iterator[MapPark]:
         keys = {}
         for role in ALL_ROLES:
             department = "natural_res" if role == "department" else None
-            keys[role] = auth.create_user(conn, f"map-{role}", role, department)[1]
+            court = "烈山区人民法院" if role == "court" else None
+            keys[role] = auth.create_user(conn, f"map-{role}", role, department, court)[1]
     yield MapPark(url, engine, ids, keys)
     engine.dispose()
     _drop(name)

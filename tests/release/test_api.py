@@ -41,7 +41,8 @@ def api(fresh_db: str) -> Iterator[dict[str, Any]]:
             ("hr1", "department", "hrss"),
             ("promo", "promotion", None),
         ):
-            _, key = auth.create_user(conn, name, role, dep)
+            court = "烈山区人民法院" if role == "court" else None
+            _, key = auth.create_user(conn, name, role, dep, court)
             keys[role if role != "department" else name] = {"X-API-Key": key}
     with TestClient(create_app(engine=engine)) as client:
         yield {"client": client, "keys": keys, "park": p, "engine": engine}
@@ -132,10 +133,14 @@ def test_reading_routes_and_formats(api: dict[str, Any]) -> None:
     assert (
         h.status_code == 200 and "<svg" in h.text and "LS-01" in h.text and "淮北农商行" in h.text
     )
-    x = c.get(f"/cases/{cid}/dossier", params={"format": "xlsx"}, headers=k["tax1"])
+    x = c.get(f"/cases/{cid}/dossier", params={"format": "xlsx"}, headers=k["court"])
     assert x.status_code == 200 and x.content[:2] == b"PK"
+    # A department without a joint task in the case: as if the case did not exist.
+    x = c.get(f"/cases/{cid}/dossier", params={"format": "xlsx"}, headers=k["tax1"])
+    assert x.status_code == 404
     assert c.get(f"/cases/{cid}", headers=k["promotion"]).status_code == 403
     assert c.get("/cases/999999", headers=k["court"]).status_code == 404
     assert c.get("/screening/firms", headers=k["court"]).status_code == 403
     assert c.get("/screening/firms", headers=k["land_bureau"]).status_code == 404  # no indicators
-    assert c.get("/cases", headers=k["tax1"]).json()[0]["id"] == cid
+    assert c.get("/cases", headers=k["court"]).json()[0]["id"] == cid
+    assert c.get("/cases", headers=k["tax1"]).json() == []  # no task in any case yet

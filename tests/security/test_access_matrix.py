@@ -113,12 +113,12 @@ SENTINELS = (
     ),
     Sentinel("SNTLDEFECT", "defect", "remark", "'SNTLDEFECT' || id", "defects", "remark"),
     Sentinel("SNTLINSP", "inspection", "inspector", "'SNTLINSP' || id", "inspections", "inspector"),
-    # Firm finances: revenue 824681xxx yuan.
+    # Firm finances: revenue 824681xxxx yuan (four digits: firm ids up to 999 keep the prefix).
     Sentinel(
         "824681",
         "firm_indicator",
         "revenue_yuan",
-        "824681000 + firm_id * 10 + (year % 10)",
+        "8246810000 + firm_id * 10 + (year % 10)",
         "firm_indicators",
         "revenue_yuan",
     ),
@@ -146,7 +146,7 @@ ROUTE_RULES: tuple[tuple[str, str, frozenset[str], str], ...] = (
         "the departments of the joint tasks (府院联动) are the ones who lift them",
     ),
     (
-        r"^/(sites/|enquiries/\d+/matches)",
+        r"^/(sites/|enquiries/\d+/matches|match\b)",
         "CASENO",
         frozenset({"promotion"}),
         "a bankruptcy blocker names the case (published by the court) so that the promotion "
@@ -175,19 +175,11 @@ def planted(demo_template: str) -> Iterator[Park]:
     name = _create_from_template(demo_template)
     url = db.database_url(database=name)
     engine = create_engine(url, poolclass=NullPool)
-    keys: dict[str, str] = {}
     with engine.begin() as conn:
         db.set_actor(conn, "pytest")
-        for s in SENTINELS:
-            # Table and column come from the constant list above, never from input.
-            conn.execute(text(f'UPDATE "{s.table}" SET "{s.column}" = {s.expr}'))
+        plant(conn)
         dept = conn.execute(text("SELECT code FROM department ORDER BY code LIMIT 1")).scalar()
-        for role in ALL_ROLES:
-            if role == "public":
-                continue
-            _, keys[role] = auth.create_user(
-                conn, f"matrix-{role}", role, dept if role == "department" else None
-            )
+        keys = role_keys(conn, dept)
         ids = _ids(conn)
     app = create_app(engine=engine)
     with TestClient(app) as client:
@@ -201,6 +193,32 @@ def planted(demo_template: str) -> Iterator[Park]:
     auth._cache.clear()
     engine.dispose()
     _drop(name)
+
+
+def plant(conn: Any, sentinels: tuple[Sentinel, ...] = SENTINELS) -> None:
+    """Write every sentinel into every row of its table."""
+    for s in sentinels:
+        # Table and column come from the constant lists, never from input.
+        conn.execute(text(f'UPDATE "{s.table}" SET "{s.column}" = {s.expr}'))
+
+
+def role_keys(conn: Any, department: str) -> dict[str, str]:
+    """One API key per staff role: the department user belongs to ``department``, the court
+    user to the court with the most cases (row-level security shows it only those)."""
+    court = conn.execute(
+        text("SELECT court FROM bankruptcy_case GROUP BY court ORDER BY count(*) DESC, court")
+    ).scalar()
+    return {
+        role: auth.create_user(
+            conn,
+            f"matrix-{role}",
+            role,
+            department if role == "department" else None,
+            court=court if role == "court" else None,
+        )[1]
+        for role in ALL_ROLES
+        if role != "public"
+    }
 
 
 def _first_int(body: dict[str, Any], *names: str) -> int:
@@ -395,12 +413,12 @@ def _gis_text(content: bytes, ctype: str) -> str:
         return "\n".join(parts)
 
 
-def leaks(role: str, url: str, body: str) -> list[str]:
+def leaks(role: str, url: str, body: str, sentinels: tuple[Sentinel, ...] = SENTINELS) -> list[str]:
     """Sentinels in ``body`` that ``role`` may not see."""
     flat = body.replace(",", "").replace(".", "")
     found = []
     extra = {tag for rx, tag, roles, _ in ROUTE_RULES if role in roles and re.match(rx, url)}
-    for s in SENTINELS:
+    for s in sentinels:
         if s.allowed(role) or s.tag in extra:
             continue
         haystack = flat if s.tag.isdigit() else body

@@ -73,7 +73,7 @@ def test_history_names_the_api_user_and_the_cli(fresh_db: str) -> None:
         db.set_actor(conn, "pytest")
         park.zone(conn)
         _, key = auth.create_user(conn, "zhaoshang-li", "promotion")
-        auth.create_user(conn, "leaver", "court")
+        auth.create_user(conn, "leaver", "court", court="烈山区人民法院")
     headers = {"X-API-Key": key}
     try:
         with TestClient(create_app(engine=engine)) as client:

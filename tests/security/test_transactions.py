@@ -143,8 +143,11 @@ def api(fresh_db: str) -> Iterator[dict[str, Any]]:
         db.set_actor(conn, "setup")
         p = bankrupt_park(conn)
         keys = {
-            role: {"X-API-Key": auth.create_user(conn, name, role)[1]}
-            for name, role in (("court1", "court"), ("root", "admin"))
+            role: {"X-API-Key": auth.create_user(conn, name, role, court=court)[1]}
+            for name, role, court in (
+                ("court1", "court", "烈山区人民法院"),
+                ("root", "admin", None),
+            )
         }
     client = TestClient(create_app(engine=engine), raise_server_exceptions=False)
     with client:

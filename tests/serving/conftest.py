@@ -193,7 +193,8 @@ def served(template_name: str) -> Iterator[Served]:
         for role in ALL_ROLES:
             if role != "public":
                 dept = "natural_res" if role == "department" else None
-                keys[role] = auth.create_user(conn, f"user_{role}", role, dept)[1]
+                court = "烈山区人民法院" if role == "court" else None
+                keys[role] = auth.create_user(conn, f"user_{role}", role, dept, court)[1]
     yield Served(url, engine, ids, keys)
     engine.dispose()
     _drop(name)

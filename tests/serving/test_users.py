@@ -39,7 +39,8 @@ def test_add_list_revoke_through_the_cli(fresh_db: str) -> None:
     listed = _cli(fresh_db, "list")
     assert "wang_li" in listed.stdout and "land_bureau" in listed.stdout
     assert key not in listed.stdout and "active" in listed.stdout
-    assert _cli(fresh_db, "add", "wang_li", "--role", "court").returncode == 1  # duplicate
+    duplicate = _cli(fresh_db, "add", "wang_li", "--role", "court", "--court", "烈山区人民法院")
+    assert duplicate.returncode == 1 and "already exists" in duplicate.stderr
     assert _cli(fresh_db, "add", "x", "--role", "mayor").returncode == 1  # unknown role
     revoked = _cli(fresh_db, "revoke", "wang_li")
     assert revoked.returncode == 0, revoked.stderr
@@ -56,3 +57,31 @@ def test_department_role_needs_a_department(conn) -> None:  # type: ignore[no-un
     assert err.value.field == "department_code"
     user, key = auth.create_user(conn, "zhao", "department", "tax")
     assert auth.authenticate(conn, key) == user
+
+
+def test_court_role_needs_a_court(fresh_db: str) -> None:
+    missing = _cli(fresh_db, "add", "judge_wu", "--role", "court")
+    assert missing.returncode == 1
+    assert "法院角色必须指定所属法院" in missing.stderr and "--court" in missing.stderr
+    added = _cli(fresh_db, "add", "judge_wu", "--role", "court", "--court", "烈山区人民法院")
+    assert added.returncode == 0, added.stderr
+    key = added.stdout.strip().splitlines()[-1]
+    assert "烈山区人民法院" in _cli(fresh_db, "list").stdout
+    not_a_court = _cli(fresh_db, "add", "li", "--role", "promotion", "--court", "烈山区人民法院")
+    assert not_a_court.returncode == 1 and "only role 'court'" in not_a_court.stderr
+    engine = create_engine(fresh_db, poolclass=NullPool)
+    with engine.connect() as conn:
+        user = auth.authenticate(conn, key)
+        assert (user.role, user.court, user.scope) == (
+            "court",
+            "烈山区人民法院",
+            "court:烈山区人民法院",
+        )
+        with pytest.raises(Exception, match="app_user_court_check"):  # the database agrees
+            conn.execute(
+                text(
+                    "INSERT INTO app_user (name, role, key_prefix, key_hash) "
+                    "VALUES ('x', 'court', 'pk_xxxxxxx', 'h')"
+                )
+            )
+    engine.dispose()
