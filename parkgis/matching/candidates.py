@@ -275,8 +275,10 @@ k AS (
 SELECT a.id, a.area, b.id AS other
   FROM k a
   JOIN k b ON b.building_id = a.building_id AND b.floor = a.floor AND b.id <> a.id
-  JOIN building_unit ua ON ua.id = a.id
-  JOIN building_unit ub ON ub.id = b.id AND ST_DWithin(ua.geom, ub.geom, :gap)
+  -- OFFSET 0: look each outline up by key (a few thousand), never hash every unit.
+  CROSS JOIN LATERAL (SELECT u.geom FROM building_unit u WHERE u.id = a.id OFFSET 0) ua
+  CROSS JOIN LATERAL (SELECT u.geom FROM building_unit u WHERE u.id = b.id OFFSET 0) ub
+ WHERE ST_DWithin(ua.geom, ub.geom, :gap)
 """
         ),
         {"need": need_m2, "gap": gap_m, "k": max_size},
