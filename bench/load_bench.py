@@ -145,6 +145,8 @@ def start_server(url: str, port: int, workers: int) -> subprocess.Popen[bytes]:
         str(workers),
         "--log-level",
         "warning",
+        "--timeout-keep-alive",
+        str(get_settings().keep_alive_s),
     ]
     env = {**os.environ, "PARKGIS_DATABASE_URL": url}
     proc = subprocess.Popen(cmd, env=env, cwd=ROOT)

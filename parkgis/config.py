@@ -46,6 +46,12 @@ class Settings(BaseSettings):
     )
     tianditu_key: str | None = Field(default=None, description="Tianditu API key.")
     max_body_mb: int = Field(default=200, description="Largest request body (uploads), MB.")
+    keep_alive_s: int = Field(
+        default=75,
+        description="Seconds an idle HTTP connection stays open: longer than clients' own "
+        "keep-alive (httpx, browsers: 5-60 s), so the server never closes a connection a "
+        "client is about to reuse (that race surfaces as read errors under load).",
+    )
     language: Literal["zh", "en"] = Field(default="zh", description="Default language for people.")
 
     @field_validator("srid")

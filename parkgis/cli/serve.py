@@ -23,4 +23,5 @@ def serve(
         port=port or settings.port,
         workers=workers,
         log_level="info",
+        timeout_keep_alive=settings.keep_alive_s,
     )
