@@ -98,6 +98,24 @@ def reset(yes: bool = typer.Option(False, "--yes", help="Confirm: every row is l
 
 
 @app.command()
+def compact() -> None:
+    """Trim the tile and count cache change log to its newest row per table (run daily)."""
+    from sqlalchemy import text
+
+    from parkgis import db
+
+    settings = get_settings()
+    localdb.up(settings)
+    engine = db.make_engine()
+    with engine.begin() as conn:
+        db.set_actor(conn, "cli")
+        removed = conn.execute(text("SELECT logic.compact_layer_change()")).scalar_one()
+        left = conn.execute(text("SELECT count(*) FROM layer_change")).scalar_one()
+    engine.dispose()
+    typer.echo(f"change log compacted: {removed} rows removed, {left} kept (one per table)")
+
+
+@app.command()
 def backup(path: Path) -> None:
     """Back up the whole database to PATH (pg_dump custom format)."""
     from parkgis import backup as backups

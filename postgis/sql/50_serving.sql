@@ -50,3 +50,20 @@ CREATE FUNCTION logic.relation_tables(rel regclass) RETURNS SETOF text LANGUAGE 
 $$;
 COMMENT ON FUNCTION logic.relation_tables(regclass) IS
   'Base tables of schema public a table or view reads (views followed recursively)';
+
+-- The change log only needs its newest row per table to tell versions apart, but it is
+-- insert-only (no writer waits on a shared row), so it grows by one row per writing
+-- statement. `parkgis db compact` (run it daily, e.g. from cron) keeps the newest row per
+-- table: every version changes once (the count drops), so caches refill, never go stale.
+CREATE FUNCTION logic.compact_layer_change() RETURNS bigint LANGUAGE sql AS $$
+    WITH newest AS (
+        SELECT table_name, max(id) AS id FROM public.layer_change GROUP BY table_name
+    ), gone AS (
+        DELETE FROM public.layer_change c USING newest n
+         WHERE c.table_name = n.table_name AND c.id < n.id
+        RETURNING 1
+    )
+    SELECT count(*) FROM gone
+$$;
+COMMENT ON FUNCTION logic.compact_layer_change() IS
+  'Keep the newest layer_change row per table (parkgis db compact); returns rows removed';

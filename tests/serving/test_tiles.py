@@ -112,3 +112,27 @@ def test_tilejson_lists_the_template_zooms_and_bounds(served: Served) -> None:
     assert 116.8 < west < east < 117 and 33.8 < south < north < 33.9
     assert doc["vector_layers"][0]["id"] == "units"
     assert doc["vector_layers"][0]["fields"]["area_m2"] == "面积 (m²) / Area (m²)"
+
+
+def test_compacting_the_change_log_changes_versions_once_and_keeps_them_moving(
+    conn: Connection,
+) -> None:
+    """`parkgis db compact` keeps the newest row per table; cached tiles refill, never stale."""
+    from parkgis.catalogue import get_layer
+    from parkgis.serving.layers import layer_version
+
+    ids = build_small_park(conn)
+    layer = get_layer("parcels")
+    for _ in range(3):
+        conn.execute(text("UPDATE parcel SET name = name WHERE id = :i"), {"i": ids["P-1"]})
+    before = layer_version(conn, layer)
+    removed = conn.execute(text("SELECT logic.compact_layer_change()")).scalar_one()
+    assert removed >= 3
+    per_table = conn.execute(
+        text("SELECT count(*), count(DISTINCT table_name) FROM layer_change")
+    ).one()
+    assert per_table[0] == per_table[1]
+    compacted = layer_version(conn, layer)
+    assert compacted != before
+    conn.execute(text("UPDATE parcel SET name = name WHERE id = :i"), {"i": ids["P-1"]})
+    assert layer_version(conn, layer) not in (before, compacted)
