@@ -252,25 +252,21 @@ def unit_groups(
 ) -> list[list[int]]:
     """Adjacent vacant units on one floor, each alone under ``need_m2``, that fit together.
 
-    Only units that could reach ``need_m2`` with the largest others of their floor are
-    looked at (a unit plus ``max_size - 1`` times its floor's largest), in one query.
+    Only units that could reach ``need_m2`` with the largest vacant units of their floor
+    are looked at (a unit plus ``max_size - 1`` times the floor's largest, both kept in
+    ``logic.site_offer``), in one query.
     """
     if max_size < 2:
         return []
     rows = conn.execute(
         text(
             f"""
-WITH n AS (
+WITH k AS (
     SELECT o.site_id AS id, o.area_m2 AS area, o.facts_ids[1] AS building_id,
            o.min_floor AS floor
       FROM logic.site_offer o
      WHERE {_offer_visible("unit", "building_unit", "units", role)} AND o.area_m2 < :need
-),
-k AS (
-    SELECT n.* FROM (
-        SELECT n.*, max(area) OVER w AS largest, count(*) OVER w AS on_floor
-          FROM n WINDOW w AS (PARTITION BY building_id, floor)) n
-     WHERE on_floor > 1 AND area + (:k - 1) * largest >= :need
+       AND o.floor_vacant > 1 AND o.area_m2 + (:k - 1) * o.floor_largest_m2 >= :need
 )
 SELECT a.id, a.area, b.id AS other
   FROM k a
@@ -298,21 +294,24 @@ def parcel_groups(
     """Adjacent available parcels, each alone under ``need_mu``, that fit together
     (adjacency from ``logic.parcel_adjacency``, refreshed with the site facts).
 
-    Only parcels that could reach ``need_mu`` with ``max_size - 1`` of the largest
-    others are looked at, in one query.
+    Only parcels that could reach ``need_mu`` with ``max_size - 1`` of the largest small
+    ones are looked at; both lookups use the offer's size index.
     """
     if max_size < 2:
         return []
+    visible = _offer_visible("parcel", "parcel", "parcels", role)
     rows = conn.execute(
         text(
             f"""
-WITH n AS (
-    SELECT o.site_id AS id, o.area_mu AS area
-      FROM logic.site_offer o
-     WHERE {_offer_visible("parcel", "parcel", "parcels", role)}
-       AND o.status = ANY (CAST(:st AS text[])) AND o.area_mu < :need
+WITH mx AS (
+    SELECT max(o.area_mu) AS largest FROM logic.site_offer o
+     WHERE {visible} AND o.area_mu < :need AND o.status = ANY (CAST(:st AS text[]))
 ),
-k AS (SELECT n.* FROM n WHERE n.area + (:k - 1) * (SELECT max(area) FROM n) >= :need)
+k AS (
+    SELECT o.site_id AS id, o.area_mu AS area FROM logic.site_offer o, mx
+     WHERE {visible} AND o.area_mu < :need AND o.area_mu >= :need - (:k - 1) * mx.largest
+       AND o.status = ANY (CAST(:st AS text[]))
+)
 SELECT a.id, a.area, b.id AS other
   FROM k a
   JOIN logic.parcel_adjacency adj ON adj.parcel_id = a.id AND adj.shared_m >= :edge

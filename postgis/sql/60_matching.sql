@@ -254,7 +254,9 @@ SELECT 'parcel'::text AS kind, p.id AS site_id, ARRAY[p.id] AS members, p.plot_n
        ARRAY(SELECT k FROM jsonb_object_keys(f.neighbour_divisions) k ORDER BY k) AS chain_divisions,
        ARRAY(SELECT (f.neighbour_divisions ->> k)::int
                FROM jsonb_object_keys(f.neighbour_divisions) k ORDER BY k) AS chain_counts,
-       'parcel'::text AS facts_kind, ARRAY[p.id] AS facts_ids
+       'parcel'::text AS facts_kind, ARRAY[p.id] AS facts_ids,
+       -- Units only: vacant units on the same floor and the largest of them (combinations).
+       NULL::int AS floor_vacant, NULL::float8 AS floor_largest_m2
   FROM public.parcel p
   JOIN public.land_use lu ON lu.code = p.land_use_code
   LEFT JOIN logic.site_facts f ON f.site_kind = 'parcel' AND f.site_id = p.id
@@ -276,10 +278,14 @@ SELECT 'unit', u.id, ARRAY[u.id], u.code, u.zone_code, NULL::float8, u.area_m2::
        ARRAY(SELECT k FROM jsonb_object_keys(f.neighbour_divisions) k ORDER BY k),
        ARRAY(SELECT (f.neighbour_divisions ->> k)::int
                FROM jsonb_object_keys(f.neighbour_divisions) k ORDER BY k),
-       'building', ARRAY[b.id]
+       'building', ARRAY[b.id], fl.vacant::int, fl.largest
   FROM public.building_unit u
   JOIN public.building b ON b.id = u.building_id AND b.status = 'complete'
   JOIN public.fire_hazard_class fc ON fc.code = b.design_fire_class
+  CROSS JOIN LATERAL (
+        SELECT count(*) AS vacant, max(v.area_m2)::float8 AS largest
+          FROM public.building_unit v
+         WHERE v.building_id = u.building_id AND v.floor = u.floor AND v.status = 'vacant') fl
   LEFT JOIN logic.site_facts f ON f.site_kind = 'building' AND f.site_id = b.id
   LEFT JOIN public.parcel hp ON hp.id = f.parcel_id
   LEFT JOIN public.land_use lu ON lu.code = hp.land_use_code
@@ -298,7 +304,7 @@ SELECT 'building', b.id, ARRAY[b.id], b.code, b.zone_code, NULL::float8,
        ARRAY(SELECT k FROM jsonb_object_keys(f.neighbour_divisions) k ORDER BY k),
        ARRAY(SELECT (f.neighbour_divisions ->> k)::int
                FROM jsonb_object_keys(f.neighbour_divisions) k ORDER BY k),
-       'building', ARRAY[b.id]
+       'building', ARRAY[b.id], NULL::int, NULL::float8
   FROM public.building b
   JOIN public.fire_hazard_class fc ON fc.code = b.design_fire_class
   JOIN LATERAL (
@@ -317,6 +323,8 @@ SELECT 'building', b.id, ARRAY[b.id], b.code, b.zone_code, NULL::float8,
 
 CREATE TABLE logic.site_offer AS SELECT * FROM logic.site_offer_source WITH NO DATA;
 ALTER TABLE logic.site_offer ADD PRIMARY KEY (kind, site_id);
+-- Size lookups of the combination search (the largest small parcel, the feasible ones).
+CREATE INDEX site_offer_parcel_area_idx ON logic.site_offer (area_mu) WHERE kind = 'parcel';
 COMMENT ON TABLE logic.site_offer IS
   'Candidate sites with their match figures (logic.site_offer_source), kept current by triggers';
 

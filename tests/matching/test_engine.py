@@ -203,10 +203,13 @@ def test_offer_follows_everyday_edits_without_a_full_refresh(
     assert "U-A+U-B" in _by_label(match(conn, enquiry, "promotion", as_of=AS_OF).fits)
     assert not _stale(conn)
     assert _offer(conn, "unit", ids["u_a"]) is not None
-    # A unit let: its offer row goes, the building's "all vacant" row too; no refresh needed.
+    vacant_on_floor = _offer(conn, "unit", ids["u_b"])["floor_vacant"]  # type: ignore[index]
+    # A unit let: its offer row goes, the building's "all vacant" row too, and its floor
+    # neighbours count one vacant unit less; no refresh needed.
     conn.execute(text("UPDATE building_unit SET status = 'let' WHERE id = :i"), {"i": ids["u_a"]})
     assert not _stale(conn)
     assert _offer(conn, "unit", ids["u_a"]) is None
+    assert _offer(conn, "unit", ids["u_b"])["floor_vacant"] == vacant_on_floor - 1  # type: ignore[index]
     assert "U-A+U-B" not in _by_label(match(conn, enquiry, "promotion", as_of=AS_OF).sites)
     # A price change reaches the offer at once.
     conn.execute(
