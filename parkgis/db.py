@@ -166,6 +166,21 @@ def _alembic_config(url: str, settings: Settings) -> Any:
     return cfg
 
 
+def run_migration_sql(*paths: Path) -> None:
+    """Run versioned SQL files inside an Alembic migration, ``{srid}`` filled in.
+
+    DDL cannot take bind parameters; the SRID is a validated integer setting passed by
+    :func:`migrate` in the Alembic config attributes. Through the DB-API cursor so a
+    ``%`` in SQL stays literal.
+    """
+    from alembic import context, op
+
+    srid = int(context.config.attributes.get("srid", 4548))
+    cursor = op.get_bind().connection.cursor()
+    for path in paths:
+        cursor.execute(path.read_text(encoding="utf-8").replace("{srid}", str(srid)))
+
+
 def migrate(url: str | None = None, settings: Settings | None = None) -> str:
     """Upgrade the schema to head, then rebuild the SQL functions and views; return head."""
     from alembic import command

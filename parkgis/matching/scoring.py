@@ -222,7 +222,7 @@ def score_parts(
         unit_score = row.get(f"su_{t.name}")
         s = 0.5 if unit_score is None else float(unit_score)
         value = row.get(f"sv_{t.name}")
-        if t.name in ("industry_chain",) and value is not None:
+        if t.name == "industry_chain" and value is not None:  # a count of firms
             value = int(value)
         parts.append(
             {

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
+from io import BytesIO
 
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy import Connection
 
 from parkgis.repairs.assess import record_defects
-from parkgis.repairs.plan import make_plan, plan_features
+from parkgis.repairs.outputs import plan_xlsx
+from parkgis.repairs.plan import get_plan, make_plan, plan_features
 from parkgis.repairs.roads import parcels_without_access, pci_grade, road_unlocks, rqi_grade
 from parkgis.repairs.works import build_problem
 from tests import park
@@ -83,6 +87,21 @@ def test_land_unlocked_is_known(conn: Connection) -> None:
     assert t["cost_yuan"] <= 50_000_000
     fc = plan_features(conn, big["id"])
     assert {f["properties"]["code"] for f in fc["features"]} == {"s1", "R2"}
+    # Roles the enquiries layer does not admit get how many enquiries, never which: in the
+    # stored plan (JSON), its features (GeoJSON, the map) and its work orders (XLSX).
+    seen = get_plan(conn, big["id"], "infrastructure")
+    assert seen["totals"]["enquiries_unlocked"] == []
+    assert seen["totals"]["enquiries_unlocked_count"] == 1
+    assert seen["totals"]["greedy"]["enquiries_unlocked_count"] == len(
+        big["totals"]["greedy"]["enquiries_unlocked"]
+    )
+    assert sum(i["detail"]["enquiries_count"] for i in seen["items"]) >= 1
+    for shown in (seen, plan_features(conn, big["id"], "infrastructure")):
+        assert "E1" not in json.dumps(shown, ensure_ascii=False, default=str)
+    book = load_workbook(BytesIO(plan_xlsx(conn, big["id"], "infrastructure")))
+    cells = {str(c.value) for ws in book.worksheets for row in ws.iter_rows() for c in row}
+    assert not any("E1" in c for c in cells)
+    assert "E1" in json.dumps(get_plan(conn, big["id"], "promotion"), default=str)
 
 
 def test_small_budget_takes_the_pipe_and_compares_with_greedy(conn: Connection) -> None:

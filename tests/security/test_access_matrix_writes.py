@@ -588,26 +588,3 @@ def test_write_sentinels_reach_the_roles_allowed(write_park: WritePark) -> None:
                 if s.pattern.search(flat if s.tag.isdigit() else body)
             }
     assert seen == {s.tag for s in EXTRA_SENTINELS}
-
-
-def test_stored_plan_hides_enquiry_codes_from_roles_without_the_enquiries_layer(
-    conn,
-) -> None:
-    """GET /repairs/plans/{id} (json, xlsx, geojson) and the map reuse get_plan(role)."""
-    from parkgis.repairs.plan import _redact_enquiries
-
-    plan = {
-        "totals": {"enquiries_unlocked": ["ZS-1"], "greedy": {"enquiries_unlocked": ["ZS-1"]}},
-        "items": [{"detail": {"enquiries": ["ZS-1", "ZS-2"]}}],
-    }
-    seen = _redact_enquiries(json_copy(plan), "infrastructure")
-    assert "ZS-1" not in str(seen)
-    assert seen["totals"]["enquiries_unlocked_count"] == 1
-    assert seen["items"][0]["detail"]["enquiries_count"] == 2
-    assert _redact_enquiries(json_copy(plan), "promotion") == plan
-
-
-def json_copy(value):
-    import json
-
-    return json.loads(json.dumps(value))

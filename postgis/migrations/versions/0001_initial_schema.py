@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from alembic import context, op
+from alembic import op
+
+from parkgis.db import run_migration_sql
 
 revision = "0001"
 down_revision = None
@@ -19,17 +21,9 @@ depends_on = None
 HERE = Path(__file__).resolve().parent
 
 
-def _sql(name: str) -> str:
-    srid = int(context.config.attributes.get("srid", 4548))
-    # DDL cannot take bind parameters; srid is a validated integer setting.
-    return (HERE / name).read_text(encoding="utf-8").replace("{srid}", str(srid))
-
-
 def upgrade() -> None:
     op.execute("CREATE EXTENSION IF NOT EXISTS postgis")
-    bind = op.get_bind()
-    for name in ("0001_code_lists.sql", "0001_core_tables.sql"):
-        bind.connection.cursor().execute(_sql(name))
+    run_migration_sql(*(HERE / name for name in ("0001_code_lists.sql", "0001_core_tables.sql")))
 
 
 def downgrade() -> None:

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from alembic import context, op
+from alembic import op
+
+from parkgis.db import run_migration_sql
 
 revision = "0002"
 down_revision = "0001"
@@ -22,16 +24,8 @@ depends_on = None
 HERE = Path(__file__).resolve().parent
 
 
-def _sql(name: str) -> str:
-    srid = int(context.config.attributes.get("srid", 4548))
-    # DDL cannot take bind parameters; srid is a validated integer setting.
-    return (HERE / name).read_text(encoding="utf-8").replace("{srid}", str(srid))
-
-
 def upgrade() -> None:
-    bind = op.get_bind()
-    for name in ("0002_row_security.sql",):
-        bind.connection.cursor().execute(_sql(name))
+    run_migration_sql(HERE / "0002_row_security.sql")
 
 
 def downgrade() -> None:
