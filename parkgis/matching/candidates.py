@@ -1,21 +1,24 @@
 """Candidate sites: parcels, vacant units, whole buildings, adjacent combinations, pipeline land.
 
-Single sites come from ``logic.site_offer`` (one narrow row per candidate with the
-figures a match checks and scores; postgis/sql/60_matching.sql keeps it current), turned
-into ``SITE_COLUMNS`` for the enquiry's day and industry; combinations aggregate their
-members' rows. Row visibility per role comes from the layer catalogue
-(``Layer.rows_for``), applied as ``site_id IN (SELECT id FROM <table> WHERE <filter>)``
-on the bare table so the catalogue's SQL predicates resolve as written.
+Single sites are the rows of the offer held in memory (``offer.Offer``, a copy of
+``logic.site_offer`` kept current), turned into ``SITE_COLUMNS`` for the enquiry's day
+and industry; combinations aggregate their members' rows. The combinations themselves
+are searched in SQL (adjacency needs the outlines). Row visibility per role comes from
+the layer catalogue (``Layer.rows_for``), applied as ``id IN (SELECT id FROM <table>
+WHERE <filter>)`` on the bare table so the catalogue's SQL predicates resolve as written.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 from sqlalchemy import Connection, text
 
 from parkgis.catalogue import get_layer
+from parkgis.matching.offer import Offer, day_number, day_of
 
 SITE_COLUMNS = (
     "kind",
@@ -59,59 +62,194 @@ SITE_COLUMNS = (
     "facts_ids",
 )
 
-#: One offer row (``o``) as SITE_COLUMNS for the enquiry: the land class of plain 1001,
-#: the industry against the permitted list, availability on the day (now, a case's
-#: expected release, or recovery of idle land after the statutory years).
-_SINGLE = """
-SELECT o.kind, o.site_id, o.members, o.label, o.zone_code, o.area_mu, o.area_m2,
-       o.land_use_code,
-       CASE WHEN o.land_use_code = '1001' THEN CAST(:unclassified_class AS int)
-            ELSE o.industrial_class END,
-       o.is_industrial, o.is_logistics,
-       (cardinality(o.permitted) = 0 OR CAST(:industry AS text) LIKE ANY (o.permitted)),
-       o.price_yuan_per_mu, o.rent_yuan_m2_month, o.floor_load_kn_m2, o.clear_height_m,
-       o.column_grid_m, o.crane_t, o.freight_lift_t, o.power_kva, o.fire_rank, o.fire_class,
-       o.storeys, o.min_floor, o.plot_ratio_max, o.status,
-       CASE WHEN o.kind <> 'parcel'
-                THEN greatest(coalesce(o.vacant_from, CAST(:as_of AS date)), CAST(:as_of AS date))
-            WHEN o.status = ANY (CAST(:available AS text[])) THEN CAST(:as_of AS date)
-            WHEN o.in_estate THEN o.case_release_on
-            WHEN o.idle_since IS NOT NULL
-                 THEN (o.idle_since + make_interval(years => :recovery_years))::date
-       END,
-       o.access_road_dist_m, o.arterial_dist_m, o.highway_dist_m, o.rail_dist_m,
-       o.sewage_dist_m, o.storm_worst_grade, o.sewage_worst_grade, o.storm_inspected,
-       o.sewage_inspected,
-       coalesce(o.chain_counts[array_position(o.chain_divisions, CAST(:division AS text))], 0)
-           ::float8,
-       o.facts_kind, o.facts_ids
-  FROM logic.site_offer o
-"""
+_INT_COLUMNS = ("land_class", "fire_rank", "storeys", "min_floor", "storm_worst_grade",
+                "sewage_worst_grade", "storm_inspected", "sewage_inspected")  # fmt: skip
+_BOOL_COLUMNS = ("is_industrial", "is_logistics", "industry_permitted")
 
-#: A combination from its members' offer rows (groups given as JSON id lists):
-#: sizes and power add up, the weakest floor and the best access count, the worst
-#: drainage, the latest availability.
-_GROUP = """
-SELECT '{kind}', min(s.site_id), array_agg(s.site_id ORDER BY s.site_id),
-       string_agg(s.label, '+' ORDER BY s.site_id), min(s.zone_code),
-       sum(s.area_mu), sum(s.area_m2), min(s.land_use_code), min(s.land_class),
-       bool_and(s.is_industrial), bool_and(s.is_logistics), bool_and(s.industry_permitted),
-       sum(s.price_yuan_per_mu * s.area_mu) / nullif(sum(s.area_mu), 0),
-       sum(s.rent_yuan_m2_month * s.area_m2) / nullif(sum(s.area_m2), 0),
-       min(s.floor_load_kn_m2), min(s.clear_height_m), min(s.column_grid_m), max(s.crane_t),
-       max(s.freight_lift_t), sum(s.power_kva), min(s.fire_rank), min(s.fire_class),
-       min(s.storeys), min(s.min_floor), min(s.plot_ratio_max), min(s.status),
-       max(s.available_from),
-       min(s.access_road_dist_m), min(s.arterial_dist_m), min(s.highway_dist_m),
-       min(s.rail_dist_m), min(s.sewage_dist_m), max(s.storm_worst_grade),
-       max(s.sewage_worst_grade), min(s.storm_inspected), min(s.sewage_inspected),
-       max(s.same_chain), min(s.facts_kind), array_agg(DISTINCT s.facts_ids[1])
-  FROM jsonb_array_elements(CAST(:{param} AS jsonb)) WITH ORDINALITY g(ids, n)
-  CROSS JOIN LATERAL jsonb_array_elements_text(g.ids) m(id)
-  CROSS JOIN LATERAL ({single_sql} WHERE o.kind = '{single}' AND o.site_id = m.id::bigint)
-       AS s ({cols})
- GROUP BY g.n
-"""
+
+@dataclass(frozen=True)
+class Rules:
+    """What turns the offer into one enquiry's candidates (rules/matching.toml, idle_land)."""
+
+    industry_code: str
+    as_of: dt.date
+    available: list[str]
+    land_statuses: list[str]
+    recovery_years: int
+    unclassified_class: int
+
+
+def _derived(conn: Connection, offer: Offer, r: Rules) -> dict[str, np.ndarray]:
+    """The enquiry-dependent columns of every offer row, as SITE_COLUMNS needs them.
+
+    The land class of plain 1001 land (a rule), the industry against the permitted list,
+    availability on the day (now, a case's expected release, or recovery of idle land
+    after the statutory years: Measures on Idle Land art. 14) and same-chain neighbours.
+    """
+    num = dict(offer.num)
+    today = day_number(r.as_of)
+    num["land_class"] = np.where(
+        offer.txt["land_use_code"] == "1001", float(r.unclassified_class), num["industrial_class"]
+    )
+    num["industry_permitted"] = offer.permitted(r.industry_code).astype(np.float64)
+    vacant = num["vacant_from"]
+    built = np.maximum(np.where(np.isnan(vacant), today, vacant), today)
+    recovered = offer.recovered(r.recovery_years)
+    land = np.where(
+        offer.status_in(r.available),
+        today,
+        np.where(num["in_estate"] == 1.0, num["case_release_on"], recovered),
+    )
+    num["available_from"] = np.where(offer.kind_mask["parcel"], land, built)
+    num["same_chain"] = offer.same_chain(conn, r.industry_code[:3])
+    return num
+
+
+#: How a combination takes its members' figures: sizes and power add up, the weakest floor
+#: and the best access count, the worst drainage, the latest availability.
+_GROUP_SUM = ("area_mu", "area_m2", "power_kva")
+_GROUP_MAX = ("crane_t", "freight_lift_t", "available_from", "storm_worst_grade",
+              "sewage_worst_grade", "same_chain")  # fmt: skip
+_GROUP_MIN = ("land_class", "floor_load_kn_m2", "clear_height_m", "column_grid_m",
+              "fire_rank", "storeys", "min_floor", "plot_ratio_max", "access_road_dist_m",
+              "arterial_dist_m", "highway_dist_m", "rail_dist_m", "sewage_dist_m",
+              "storm_inspected", "sewage_inspected",
+              # bool_and over 1.0 / 0.0 (NULLs ignored, as SQL's bool_and does)
+              "is_industrial", "is_logistics", "industry_permitted")  # fmt: skip
+_GROUP_TEXT_MIN = ("zone_code", "land_use_code", "fire_class", "status", "facts_kind")
+
+
+@dataclass
+class Sites:
+    """One enquiry's candidates as columns: every offer row, then the combinations.
+
+    Row i < ``offer.n`` is offer row i (a candidate where ``candidate[i]``: the wanted
+    kinds, visible to the role, parcels in the candidate statuses); the rows after it are
+    the combinations, all candidates. ``num`` holds the numbers (NaN = no value), ``txt``
+    the codes the tests and scores read; ``row(i)`` gives one candidate as a SITE_COLUMNS
+    dict (only the shown ones are ever turned into dicts).
+    """
+
+    offer: Offer
+    candidate: np.ndarray
+    groups: list[tuple[str, np.ndarray]]  # (kind, offer rows of the members)
+    num: dict[str, np.ndarray]
+    txt: dict[str, np.ndarray]
+    land: np.ndarray  # land (a parcel or adjacent parcels), not buildings
+
+    @property
+    def n(self) -> int:
+        return len(self.candidate)
+
+    def kind_in(self, *kinds: str) -> np.ndarray:
+        """Rows of the given kinds (parcel, parcels, unit, units, building)."""
+        return np.isin(self.txt["kind"], kinds)
+
+    def _members(self, i: int) -> np.ndarray:
+        if i < self.offer.n:
+            return np.array([i], np.int64)
+        rows = self.groups[i - self.offer.n][1]
+        return rows[np.argsort(self.offer.site_id[rows], kind="stable")]
+
+    def key(self, i: int) -> str:
+        """``kind:id`` or ``kind:id+id``: the stable id of a candidate (and the tie-break)."""
+        ids = self.offer.site_id[self._members(i)].tolist()
+        return f"{self.txt['kind'][i]}:{'+'.join(map(str, ids))}"
+
+    def row(self, i: int) -> dict[str, Any]:
+        """One candidate with every SITE_COLUMNS value (ints, bools, dates as Python)."""
+        rows = self._members(i)
+        texts = self.offer.txt
+        out: dict[str, Any] = {
+            "kind": self.txt["kind"][i],
+            "site_id": int(self.offer.site_id[rows[0]]),
+            "members": self.offer.site_id[rows].tolist(),
+            "label": "+".join(str(texts["label"][r]) for r in rows),
+            "facts_ids": sorted(set(self.offer.facts_id[rows].tolist())),
+        }
+        for c in _GROUP_TEXT_MIN:  # a combination takes the least of its members'
+            out[c] = min((v for v in texts[c][rows] if v is not None), default=None)
+        for c, col in self.num.items():
+            v = float(col[i])
+            if c == "available_from":
+                out[c] = day_of(v)
+            elif np.isnan(v):
+                out[c] = None
+            elif c in _BOOL_COLUMNS:
+                out[c] = bool(v)
+            elif c in _INT_COLUMNS:
+                out[c] = int(v)
+            else:
+                out[c] = v
+        return {c: out.get(c) for c in SITE_COLUMNS}
+
+
+def build_sites(
+    conn: Connection, offer: Offer, scope: Scope, rules: Rules,
+    unit_groups: list[list[int]], parcel_groups: list[list[int]],
+) -> Sites:  # fmt: skip
+    """The candidates of one enquiry: the visible single sites of the wanted kinds (parcels
+    only in the candidate statuses) and the given combinations, with derived columns."""
+    num = _derived(conn, offer, rules)
+    candidate = np.zeros(offer.n, bool)
+    if scope.land:
+        candidate |= offer.visible(conn, "parcel", scope.role) & offer.status_in(
+            rules.land_statuses
+        )
+    if scope.building:
+        candidate |= offer.visible(conn, "unit", scope.role)
+        candidate |= offer.visible(conn, "building", scope.role)
+    groups = [("parcels", offer.rows("parcel", g)) for g in (parcel_groups if scope.land else [])]
+    groups += [("units", offer.rows("unit", g)) for g in (unit_groups if scope.building else [])]
+    groups = [(k, rows) for k, rows in groups if len(rows) > 1]
+    txt = {"kind": offer.txt["kind"], "zone_code": offer.txt["zone_code"]}
+    land = offer.kind_mask["parcel"]
+    if groups:
+        num = _with_groups(num, num, groups)
+        txt = {
+            "kind": np.concatenate([txt["kind"], np.array([k for k, _ in groups], object)]),
+            "zone_code": np.concatenate(
+                [txt["zone_code"],
+                 np.array([min((z for z in offer.txt["zone_code"][rows] if z is not None),
+                               default=None) for _, rows in groups], object)]
+            ),
+        }  # fmt: skip
+        candidate = np.concatenate([candidate, np.ones(len(groups), bool)])
+        land = np.concatenate([land, np.array([k == "parcels" for k, _ in groups])])
+    return Sites(offer, candidate, groups, num, txt, land)
+
+
+def _with_groups(
+    num: dict[str, np.ndarray], derived: dict[str, np.ndarray],
+    groups: list[tuple[str, np.ndarray]],
+) -> dict[str, np.ndarray]:  # fmt: skip
+    """``num`` with the combinations' rows appended, aggregated from their members'."""
+    flat = np.concatenate([rows for _, rows in groups])
+    starts = np.cumsum([0] + [len(rows) for _, rows in groups[:-1]])
+    out: dict[str, np.ndarray] = {}
+    for c, col in derived.items():
+        vals = col[flat]
+        if c in _GROUP_SUM:
+            total = np.add.reduceat(np.nan_to_num(vals), starts)
+            seen = np.add.reduceat(~np.isnan(vals), starts)
+            out[c] = np.where(seen > 0, total, np.nan)
+        elif c in _GROUP_MAX:
+            out[c] = np.fmax.reduceat(vals, starts)
+        elif c in _GROUP_MIN:
+            out[c] = np.fmin.reduceat(vals, starts)
+    # Prices weighted by area: sum(price x area) / sum(area), NULL prices left out.
+    for price, area in (("price_yuan_per_mu", "area_mu"), ("rent_yuan_m2_month", "area_m2")):
+        p, a = derived[price][flat], derived[area][flat]
+        both = ~np.isnan(p) & ~np.isnan(a)
+        weighted = np.add.reduceat(np.where(both, p * a, 0.0), starts)
+        weight = np.add.reduceat(np.where(~np.isnan(a), a, 0.0), starts)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out[price] = np.where(
+                (np.add.reduceat(both, starts) > 0) & (weight > 0), weighted / weight, np.nan
+            )
+    blank = np.full(len(groups), np.nan)
+    return {c: np.concatenate([col, out.get(c, blank)]) for c, col in num.items()}
+
 
 #: The wide facts of one shown site (``r``: a ranked candidate), over all its members: the
 #: road it fronts or the nearest, every downstream bad segment, and, read live, every
@@ -179,44 +317,6 @@ def _offer_visible(kind: str, table: str, layer_id: str, role: str) -> str:
         f"(o.kind = '{kind}' AND o.site_id IN "
         f'(SELECT "{table}".id FROM "{table}" WHERE {predicate}))'
     )
-
-
-def candidates_sql(scope: Scope, unit_groups: bool, parcel_groups: bool) -> str:
-    """The candidates the enquiry needs as the CTE ``cand (SITE_COLUMNS) AS (...)``.
-
-    Single sites are one scan of ``logic.site_offer``; combinations look their members
-    up by primary key.
-    """
-    kinds = []
-    if scope.land:
-        kinds.append(_offer_visible("parcel", "parcel", "parcels", scope.role))
-    if scope.building:
-        kinds.append(_offer_visible("unit", "building_unit", "units", scope.role))
-        kinds.append(_offer_visible("building", "building", "buildings", scope.role))
-    where = " OR ".join(kinds) or "false"
-    cols = ", ".join(SITE_COLUMNS)
-    # Parcels only in the statuses the rules name (the offer may hold more).
-    parts = [
-        f"{_SINGLE} WHERE ({where}) AND "
-        "(o.kind <> 'parcel' OR o.status = ANY (CAST(:land_statuses AS text[])))"
-    ]
-    if scope.land and parcel_groups:
-        parts.append(
-            _GROUP.format(
-                kind="parcels",
-                single="parcel",
-                param="parcel_groups",
-                single_sql=_SINGLE,
-                cols=cols,
-            )
-        )
-    if scope.building and unit_groups:
-        parts.append(
-            _GROUP.format(
-                kind="units", single="unit", param="unit_groups", single_sql=_SINGLE, cols=cols
-            )
-        )
-    return f"cand ({cols}) AS ({' UNION ALL '.join(parts)})"
 
 
 def _connected_subsets(

@@ -1,39 +1,76 @@
-"""Hard constraints of a match, each a SQL test over a candidate and an explanation.
+"""Hard constraints of a match, each a test over all candidates at once and an explanation.
 
-A constraint's SQL is a boolean over the columns of ``candidates.SITE_COLUMNS``; NULL means
-"does not apply to this site" (e.g. floor load for bare land) and counts as passed. The
-engine counts failures in SQL; this module also turns each result into a sentence in
-Chinese and English with the figures ("楼面荷载 8 kN/m² < 要求 15").
+A constraint's test maps the candidates (``candidates.Sites``, columns of
+``SITE_COLUMNS``) to SQL's three values per site, held as floats: 1.0 passed, 0.0 failed,
+NaN "does not apply to this site" (e.g. floor load for bare land), which counts as
+passed. This module also turns each result into a sentence in Chinese and English with
+the figures ("楼面荷载 8 kN/m² < 要求 15").
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 from parkgis.matching.enquiry import Enquiry
+from parkgis.matching.offer import day_number
+
+if TYPE_CHECKING:
+    from parkgis.matching.candidates import Sites
+
+#: A constraint's test: the candidates in, 1.0 / 0.0 / NaN per candidate out.
+Test = Callable[["Sites"], np.ndarray]
 
 FIRE_RANK = {"jia": 1, "yi": 2, "bing": 3, "ding": 4, "wu": 5}
 FIRE_ZH = {"jia": "甲", "yi": "乙", "bing": "丙", "ding": "丁", "wu": "戊"}
 LAND_KINDS = ("parcel", "parcels")
 
 
+def tri(value: np.ndarray, unknown: np.ndarray) -> np.ndarray:
+    """SQL's three-valued result: 1.0 true, 0.0 false, NaN where ``unknown``."""
+    return np.where(unknown, np.nan, value.astype(np.float64))
+
+
+def at_least(col: np.ndarray, bound: float) -> np.ndarray:
+    """``col >= bound`` (NULL stays unknown)."""
+    return tri(col >= bound, np.isnan(col))
+
+
+def at_most(col: np.ndarray, bound: float) -> np.ndarray:
+    """``col <= bound`` (NULL stays unknown)."""
+    return tri(col <= bound, np.isnan(col))
+
+
+def or_false(result: np.ndarray) -> np.ndarray:
+    """``coalesce(result, false)``: no data fails."""
+    return np.where(np.isnan(result), 0.0, result)
+
+
+def and3(*results: np.ndarray) -> np.ndarray:
+    """SQL AND: false if any is false, else unknown if any is unknown, else true."""
+    stack = np.vstack(results)
+    return np.where(
+        (stack == 0.0).any(axis=0), 0.0, np.where(np.isnan(stack).any(axis=0), np.nan, 1.0)
+    )
+
+
 @dataclass(frozen=True)
 class Constraint:
-    """One hard constraint: its SQL test, what it compares and how to say the result."""
+    """One hard constraint: its test, what it compares and how to say the result."""
 
     name: str
     label_zh: str
     label_en: str
-    sql: str
+    test: Test
     found_column: str | None
     required: Any
     unit: str = ""
     compare: str = "min"  # min | max | range | custom
     explain: Callable[[Mapping[str, Any], bool], tuple[str, str]] | None = None
-    params: dict[str, Any] = field(default_factory=dict)
 
     def result(self, row: Mapping[str, Any], passed: bool | None) -> dict[str, Any]:
         """The check of one site as a JSON-ready dict with both sentences."""
@@ -111,7 +148,7 @@ def required_land_class(industry_code: str, rules: Mapping[str, Any]) -> int | N
 def hard_constraints(
     enquiry: Enquiry, rules: Mapping[str, Any], as_of: dt.date
 ) -> list[Constraint]:
-    """The hard constraints an enquiry sets (only those it asks for), with bound params."""
+    """The hard constraints an enquiry sets (only those it asks for)."""
     out: list[Constraint] = []
     e = enquiry
     out.append(_size(e))
@@ -137,11 +174,10 @@ def hard_constraints(
                     name,
                     zh,
                     en,
-                    f"({col} >= :c_{name})",
+                    _bound(col, float(value), "min"),
                     col,
                     value,
                     unit,
-                    params={f"c_{name}": value},
                 )
             )
     if e.freight_lift_t_min:
@@ -150,14 +186,10 @@ def hard_constraints(
                 "freight_lift",
                 "货梯载重",
                 "freight lift",
-                "CASE WHEN kind IN ('parcel', 'parcels') THEN NULL "
-                "WHEN kind = 'building' AND storeys = 1 THEN NULL "
-                "WHEN kind IN ('unit', 'units') AND min_floor = 1 THEN NULL "
-                "ELSE coalesce(freight_lift_t, 0) >= :c_lift END",
+                _freight_lift(float(e.freight_lift_t_min)),
                 "freight_lift_t",
                 e.freight_lift_t_min,
                 "t",
-                params={"c_lift": e.freight_lift_t_min},
             )
         )
     if e.land_budget_yuan_per_mu is not None:
@@ -166,12 +198,11 @@ def hard_constraints(
                 "land_budget",
                 "挂牌地价",
                 "land price",
-                "(price_yuan_per_mu <= :c_land_budget)",
+                _bound("price_yuan_per_mu", float(e.land_budget_yuan_per_mu), "max"),
                 "price_yuan_per_mu",
                 e.land_budget_yuan_per_mu,
                 "元/亩",
                 "max",
-                params={"c_land_budget": e.land_budget_yuan_per_mu},
             )
         )
     if e.rent_budget_yuan_m2_month is not None:
@@ -180,12 +211,11 @@ def hard_constraints(
                 "rent_budget",
                 "租金",
                 "rent",
-                "(rent_yuan_m2_month <= :c_rent_budget)",
+                _bound("rent_yuan_m2_month", float(e.rent_budget_yuan_m2_month), "max"),
                 "rent_yuan_m2_month",
                 e.rent_budget_yuan_m2_month,
                 "元/m²·月",
                 "max",
-                params={"c_rent_budget": e.rent_budget_yuan_m2_month},
             )
         )
     out.extend(_planning(e, rules))
@@ -207,12 +237,11 @@ def hard_constraints(
                     name,
                     zh,
                     en,
-                    f"coalesce({col} <= :c_{name}, false)",
+                    _bound(col, km * 1000.0, "max", no_data_fails=True),
                     col,
                     km * 1000.0,
                     "m",
                     "max",
-                    params={f"c_{name}": km * 1000.0},
                 )
             )
     if e.industrial_wastewater or (e.wastewater_m3_day or 0) > 0:
@@ -222,20 +251,55 @@ def hard_constraints(
                 "sewer",
                 "距污水接户井",
                 "distance to a sewer manhole",
-                "coalesce(sewage_dist_m <= :c_sewer, false)",
+                _bound("sewage_dist_m", limit, "max", no_data_fails=True),
                 "sewage_dist_m",
                 limit,
                 "m",
                 "max",
-                params={"c_sewer": limit},
             )
         )
     return out
 
 
+def _bound(column: str, bound: float, compare: str, no_data_fails: bool = False) -> Test:
+    """``column >= bound`` (``min``) or ``<= bound`` (``max``); a site without the figure
+    passes as not applicable, or fails when ``no_data_fails`` (distances that must be
+    known)."""
+
+    def test(s: Sites) -> np.ndarray:
+        col = s.num[column]
+        out = at_least(col, bound) if compare == "min" else at_most(col, bound)
+        return or_false(out) if no_data_fails else out
+
+    return test
+
+
+def _freight_lift(need_t: float) -> Test:
+    """Upper floors need a freight lift of ``need_t``; land, ground floors and single-storey
+    buildings do not (not applicable)."""
+
+    def test(s: Sites) -> np.ndarray:
+        lift = np.where(np.isnan(s.num["freight_lift_t"]), 0.0, s.num["freight_lift_t"])
+        exempt = (
+            s.land
+            | (s.kind_in("building") & (s.num["storeys"] == 1))
+            | (s.kind_in("unit", "units") & (s.num["min_floor"] == 1))
+        )
+        return np.where(exempt, np.nan, (lift >= need_t).astype(np.float64))
+
+    return test
+
+
 def _size(e: Enquiry) -> Constraint:
     mu = (e.land_mu_min, e.land_mu_max)
     m2 = (e.floor_area_m2_min, e.floor_area_m2_max)
+
+    def within(col: np.ndarray, lo: float | None, hi: float | None) -> np.ndarray:
+        ok = (col >= (lo if lo is not None else 0.0)) & (col <= (hi if hi is not None else np.inf))
+        return tri(ok, np.isnan(col))
+
+    def test(s: Sites) -> np.ndarray:
+        return np.where(s.land, within(s.num["area_mu"], *mu), within(s.num["area_m2"], *m2))
 
     def explain(row: Mapping[str, Any], passed: bool) -> tuple[str, str]:
         land = row["kind"] in LAND_KINDS
@@ -252,16 +316,11 @@ def _size(e: Enquiry) -> Constraint:
         "size",
         "面积",
         "size",
-        "CASE WHEN kind IN ('parcel', 'parcels') THEN "
-        "area_mu BETWEEN coalesce(CAST(:c_mu_min AS float8), 0) "
-        "AND coalesce(CAST(:c_mu_max AS float8), 'Infinity') "
-        "ELSE area_m2 BETWEEN coalesce(CAST(:c_m2_min AS float8), 0) "
-        "AND coalesce(CAST(:c_m2_max AS float8), 'Infinity') END",
+        test,
         None,
         {"land_mu": list(mu), "floor_area_m2": list(m2)},
         compare="custom",
         explain=explain,
-        params={"c_mu_min": mu[0], "c_mu_max": mu[1], "c_m2_min": m2[0], "c_m2_max": m2[1]},
     )
 
 
@@ -286,36 +345,34 @@ def _land_use(e: Enquiry, rules: Mapping[str, Any]) -> list[Constraint]:
             f"land use {have} does not suit industry {e.industry_code}: needs {need_en}",
         )
 
-    sql = (
-        "CASE WHEN is_industrial IS NULL THEN NULL "
-        + ("WHEN is_logistics THEN true " if logistics else "")
-        + "WHEN NOT is_industrial THEN false "
-        + (
-            "ELSE coalesce(land_class, :c_default_class) >= :c_need_class END"
-            if need
-            else "ELSE true END"
-        )
-    )
+    default_class = float(rules["land_class"]["unclassified_industrial_class"])
+
+    def test(s: Sites) -> np.ndarray:
+        """No land-use data: not applicable; logistics land hosts logistics (if asked);
+        non-industrial land fails; industrial land needs the class (unknown: default)."""
+        industrial, cls = s.num["is_industrial"], s.num["land_class"]
+        ok = np.where(np.isnan(cls), default_class, cls) >= need if need else np.ones(s.n, bool)
+        out = np.where(industrial == 0.0, 0.0, ok.astype(np.float64))
+        if logistics:
+            out = np.where(s.num["is_logistics"] == 1.0, 1.0, out)
+        return np.where(np.isnan(industrial), np.nan, out)
+
     out = [
         Constraint(
             "land_use",
             "土地用途",
             "land use",
-            sql,
+            test,
             "land_use_code",
             f"class >= {need}" if need else "industrial",
             compare="custom",
             explain=explain,
-            params={
-                "c_need_class": need,
-                "c_default_class": int(rules["land_class"]["unclassified_industrial_class"]),
-            },
         ),
         Constraint(
             "permitted_industry",
             "准入产业",
             "permitted industries",
-            "industry_permitted",
+            lambda s: s.num["industry_permitted"],
             None,
             e.industry_code,
             compare="custom",
@@ -357,21 +414,24 @@ def _fire(e: Enquiry, rules: Mapping[str, Any]) -> list[Constraint]:
             f"(GB 50016 §3.3.1); this is floor {row.get('min_floor')} of {row.get('storeys')}",
         )
 
-    sql = "CASE WHEN kind IN ('parcel', 'parcels') THEN NULL ELSE fire_rank <= :c_fire_rank"
-    if dedicated:
-        sql += " AND storeys = 1 AND min_floor >= 1"
-    sql += " END"
+    def test(s: Sites) -> np.ndarray:
+        """Land: not applicable; buildings: rank, and for 甲/乙 single storey above ground."""
+        storeys = s.num["storeys"]
+        out = at_most(s.num["fire_rank"], float(rank))
+        if dedicated:
+            out = and3(out, tri(storeys == 1, np.isnan(storeys)), at_least(s.num["min_floor"], 1))
+        return np.where(s.land, np.nan, out)
+
     return [
         Constraint(
             "fire_class",
             "火灾危险性类别",
             "fire-hazard class",
-            sql,
+            test,
             "fire_class",
             want,
             compare="custom",
             explain=explain,
-            params={"c_fire_rank": rank},
         )
     ]
 
@@ -380,21 +440,32 @@ def _planning(e: Enquiry, rules: Mapping[str, Any]) -> list[Constraint]:
     """Planning rules for new industrial land: Huaibei plot ratio >= 1.0 (皖政〔2022〕54号),
     investment intensity and tax per mu (local policy [?], rules/matching.toml)."""
     pl = rules["planning"]
+    ratio_min = float(pl["new_industrial_plot_ratio_min"])
+
+    def plot_ratio(s: Sites) -> np.ndarray:
+        """Land whose plot-ratio cap allows the minimum (no cap: passes); buildings: n/a."""
+        cap = s.num["plot_ratio_max"]
+        return np.where(s.land, np.where(np.isnan(cap), 1.0, cap >= ratio_min), np.nan)
+
     out = [
         Constraint(
             "plot_ratio",
             "容积率上限（皖政〔2022〕54号）",
             "plot ratio cap (Anhui 2022 No. 54)",
-            "CASE WHEN kind IN ('parcel', 'parcels') THEN "
-            "coalesce(plot_ratio_max >= :c_plot_ratio, true) END",
+            plot_ratio,
             "plot_ratio_max",
-            float(pl["new_industrial_plot_ratio_min"]),
-            params={"c_plot_ratio": float(pl["new_industrial_plot_ratio_min"])},
+            ratio_min,
         )
     ]
-    per_mu = (
-        "CASE WHEN kind IN ('parcel', 'parcels') THEN CAST(:{p} AS float8) / area_mu >= :{t} END"
-    )
+
+    def per_mu(total: float, threshold: float) -> Test:
+        """Land: ``total / area_mu >= threshold``; buildings: not applicable."""
+
+        def test(s: Sites) -> np.ndarray:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                return np.where(s.land, at_least(total / s.num["area_mu"], threshold), np.nan)
+
+        return test
 
     def ratio(
         total: float, label_zh: str, label_en: str, threshold: float
@@ -416,13 +487,12 @@ def _planning(e: Enquiry, rules: Mapping[str, Any]) -> list[Constraint]:
                 "investment_intensity",
                 "投资强度",
                 "investment intensity",
-                per_mu.format(p="c_invest", t="c_invest_min"),
+                per_mu(float(e.total_investment_yuan), t),
                 None,
                 t,
                 "元/亩",
                 compare="custom",
                 explain=ratio(e.total_investment_yuan, "投资强度", "investment intensity", t),
-                params={"c_invest": e.total_investment_yuan, "c_invest_min": t},
             )
         )
     if e.expected_tax_yuan_year is not None:
@@ -432,13 +502,12 @@ def _planning(e: Enquiry, rules: Mapping[str, Any]) -> list[Constraint]:
                 "tax_per_mu",
                 "亩均税收",
                 "tax per mu",
-                per_mu.format(p="c_tax", t="c_tax_min"),
+                per_mu(float(e.expected_tax_yuan_year), t),
                 None,
                 t,
                 "元/亩·年",
                 compare="custom",
                 explain=ratio(e.expected_tax_yuan_year, "亩均税收", "tax per mu", t),
-                params={"c_tax": e.expected_tax_yuan_year, "c_tax_min": t},
             )
         )
     return out
@@ -460,10 +529,9 @@ def _wanted_by(wanted: dt.date) -> Constraint:
         "wanted_by",
         "可供日期",
         "availability",
-        "coalesce(available_from <= :c_wanted_by, false)",
+        lambda s: or_false(at_most(s.num["available_from"], day_number(wanted))),
         "available_from",
         wanted,
         compare="custom",
         explain=explain,
-        params={"c_wanted_by": wanted},
     )

@@ -1,10 +1,10 @@
-"""The match: candidates, hard constraints counted in one SQL query, soft score, blockers.
+"""The match: candidates, hard constraints and soft score over all of them, blockers.
 
 Near miss rule (configurable, ``[matching] near_miss_max_failures``, default 1): a site
 failing no hard constraint *fits*; failing at most N is a *near miss*, returned apart,
 ranked, with the reasons; failing more is only counted per reason (``rejected``).
-Constraints that do not apply to a site (NULL in SQL, e.g. floor load of bare land)
-count as passed.
+Constraints that do not apply to a site (NULL, e.g. floor load of bare land) count as
+passed.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 from sqlalchemy import Connection, text
 
 from parkgis.catalogue import get_layer
@@ -23,14 +24,17 @@ from parkgis.config import get_rules
 from parkgis.matching import blockers as blk
 from parkgis.matching.candidates import (
     DETAIL_SQL,
+    Rules,
     Scope,
-    candidates_sql,
+    Sites,
+    build_sites,
     parcel_groups,
     unit_groups,
 )
-from parkgis.matching.constraints import Constraint, hard_constraints
+from parkgis.matching.constraints import LAND_KINDS, hard_constraints
 from parkgis.matching.enquiry import Enquiry, enquiry_model, get_enquiry, validate_enquiry
-from parkgis.matching.scoring import Term, check_weights, score_parts, score_terms, total_sql
+from parkgis.matching.offer import current_offer
+from parkgis.matching.scoring import check_weights, score_parts, score_terms, total_score
 
 _DATE_KEYS = ("available_from", "case_expected_release_on", "nearest_road_planned_on")
 KIND_ZH = {
@@ -128,47 +132,39 @@ def _as_enquiry(
     return model, model.model_dump(mode="json")
 
 
-def _match_sql(constraints: list[Constraint], terms: list[Term], total: str, cand: str) -> str:
-    """One query: check every candidate, score and rank the kept ones, detail the shown ones.
-
-    Returns one row: the shown sites (the best ``:top`` fits and near misses, with their
-    wide facts), the totals of fits and near misses, and the rejected count per reason.
-    Only the kept rows are scored and only the shown ones detailed.
-    """
-    checks = ", ".join(f"{c.sql} AS ck_{c.name}" for c in constraints) or "true AS ck_none"
-    fails = " + ".join(f"(ck_{c.name} IS FALSE)::int" for c in constraints) or "0"
-    reasons = "".join(
-        f", '{c.name}', count(*) FILTER (WHERE n_fail > :max_fail AND ck_{c.name} IS FALSE)"
-        for c in constraints
-    )
-    scores = ", ".join(f"{t.value_sql} AS sv_{t.name}, {t.score_sql} AS su_{t.name}" for t in terms)
-    scored = f"""
-SELECT z.* FROM (
-    SELECT y.*, {total} AS score, y.kind || ':' || array_to_string(y.members, '+') AS key
-      FROM (SELECT checked.*, {scores} FROM checked WHERE {{cond}}) y) z
- ORDER BY z.score DESC, z.key COLLATE "C" LIMIT :top"""
-    return f"""
-WITH {cand},
-checked AS MATERIALIZED (
-    SELECT x.*, {fails} AS n_fail FROM (SELECT cand.*, {checks} FROM cand) x
-),
-shown AS (
-    SELECT r.*, row_number() OVER (ORDER BY r.score DESC, r.key COLLATE "C") AS rank
-      FROM ({scored.format(cond="n_fail = 0")}) r
-    UNION ALL
-    SELECT r.*, row_number() OVER (ORDER BY r.score DESC, r.key COLLATE "C")
-      FROM ({scored.format(cond="n_fail > 0 AND n_fail <= :max_fail")}) r
-)
-SELECT (SELECT coalesce(jsonb_agg(to_jsonb(s) || to_jsonb(d) ORDER BY s.n_fail > 0, s.rank),
-                        '[]'::jsonb)
-          FROM shown s LEFT JOIN LATERAL ({DETAIL_SQL.replace("r.facts", "s.facts")}) d ON true
-       ) AS shown,
-       (SELECT jsonb_build_object(
-                   'fits', count(*) FILTER (WHERE n_fail = 0),
-                   'near_misses', count(*) FILTER (WHERE n_fail > 0 AND n_fail <= :max_fail),
-                   'count', count(*) FILTER (WHERE n_fail > :max_fail){reasons})
-          FROM checked) AS counts
+_DETAIL_BATCH_SQL = f"""
+SELECT g.i, to_jsonb(d) AS detail
+  FROM unnest(CAST(:kinds AS text[]), CAST(:ids AS text[])) WITH ORDINALITY g(facts_kind, ids, i)
+ CROSS JOIN LATERAL (SELECT g.facts_kind, CAST(g.ids AS bigint[]) AS facts_ids) r
+  LEFT JOIN LATERAL ({DETAIL_SQL}) d ON true
 """
+
+
+def _details(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    """Join the wide facts, encumbrances and case of each shown row, in one query."""
+    if not rows:
+        return
+    found = conn.execute(
+        text(_DETAIL_BATCH_SQL),
+        {
+            "kinds": [r["facts_kind"] for r in rows],
+            "ids": ["{" + ",".join(map(str, r["facts_ids"])) + "}" for r in rows],
+        },
+    )
+    for i, detail in found:
+        rows[i - 1].update(detail or {})
+
+
+def _top(order_score: np.ndarray, rows: np.ndarray, sites: Sites, limit: int) -> list[int]:
+    """The best ``limit`` of ``rows`` by score, then key (byte order, as COLLATE "C")."""
+    if limit <= 0 or not len(rows):
+        return []
+    scores = order_score[rows]
+    if len(rows) > limit:
+        cut = np.partition(scores, len(rows) - limit)[len(rows) - limit]
+        rows = rows[scores >= cut]  # ties at the cut stay in, the key decides among them
+    ranked = sorted(rows.tolist(), key=lambda i: (-order_score[i], sites.key(i)))
+    return ranked[:limit]
 
 
 def _departments(conn: Connection) -> dict[str, str]:
@@ -197,9 +193,9 @@ def match(
     """Sites that fit an enquiry, the near misses with reasons, and their blockers.
 
     ``top``: sites listed per group (default ``[matching] default_top``); the totals of
-    fits and near misses are always given. Checks, score and ranking are one SQL query
-    over the precomputed site facts; the wide facts and blockers are worked out for the
-    listed sites only.
+    fits and near misses are always given. Checks, score and ranking run over the offer
+    held in memory (:mod:`parkgis.matching.offer`, brought up to date from the database
+    first); the wide facts and blockers are read for the listed sites only.
     """
     rules = get_rules()
     mrules = rules["matching"]
@@ -222,31 +218,53 @@ def match(
             list(mrules["available_land_statuses"]), float(mrules["parcel_shared_edge_min_m"]),
             int(mrules["max_parcels_combined"]),
         )  # fmt: skip
-    constraints = hard_constraints(model, mrules, day)
-    terms, score_params = score_terms(model, mrules, day)
-    params: dict[str, Any] = {
-        "as_of": day,
-        "available": list(mrules["available_land_statuses"]),
-        "land_statuses": list(mrules["available_land_statuses"])
-        + list(mrules["pipeline_land_statuses"]),
-        "recovery_years": int(rules["idle_land"]["recovery_after_years"]),
-        "unclassified_class": int(mrules["land_class"]["unclassified_industrial_class"]),
-        "industry": model.industry_code,
-        "division": model.industry_code[:3],
-        "unit_groups": json.dumps(ugroups),
-        "parcel_groups": json.dumps(pgroups),
-        "max_fail": int(mrules["near_miss_max_failures"]),
-        "top": limit,
-        **score_params,
-    }
-    for c in constraints:
-        params.update(c.params)
-    sql = _match_sql(
-        constraints, terms, total_sql(terms, w),
-        candidates_sql(scope, bool(ugroups), bool(pgroups)),
+    offer = current_offer(conn)
+    sites = build_sites(
+        conn, offer, scope,
+        Rules(
+            industry_code=model.industry_code,
+            as_of=day,
+            available=list(mrules["available_land_statuses"]),
+            land_statuses=list(mrules["available_land_statuses"])
+            + list(mrules["pipeline_land_statuses"]),
+            recovery_years=int(rules["idle_land"]["recovery_after_years"]),
+            unclassified_class=int(mrules["land_class"]["unclassified_industrial_class"]),
+        ),
+        ugroups, pgroups,
     )  # fmt: skip
+    constraints = hard_constraints(model, mrules, day)
+    checks = {c.name: c.test(sites) for c in constraints}
+    n_fail = np.zeros(sites.n, np.int64)
+    for result in checks.values():
+        n_fail += result == 0.0
+    max_fail = int(mrules["near_miss_max_failures"])
+    terms = score_terms(model, mrules, day, sites)
+    score = total_score(terms, w)
+    fit = sites.candidate & (n_fail == 0)
+    near_miss = sites.candidate & (n_fail > 0) & (n_fail <= max_fail)
+    rejected_rows = sites.candidate & (n_fail > max_fail)
+    picked = [
+        _top(score, np.flatnonzero(fit), sites, limit),
+        _top(score, np.flatnonzero(near_miss), sites, limit),
+    ]
+    kept: list[dict[str, Any]] = []
+    for group in picked:
+        for rank, i in enumerate(group, start=1):
+            row = sites.row(i)
+            row.update(
+                key=sites.key(i), score=float(score[i]), rank=rank, n_fail=int(n_fail[i]),
+                _i=i, **{f"ck_{n}": None if np.isnan(r[i]) else bool(r[i])
+                         for n, r in checks.items()},
+            )  # fmt: skip
+            kept.append(row)
     with _no_jit(conn):
-        kept, counts = conn.execute(text(sql), params).one()
+        _details(conn, kept)
+    counts: dict[str, int] = {
+        "fits": int(fit.sum()),
+        "near_misses": int(near_miss.sum()),
+        "count": int(rejected_rows.sum()),
+    }
+    counts |= {n: int((rejected_rows & (r == 0.0)).sum()) for n, r in checks.items()}
     staff = role in blk.STAFF_ROLES
     departments = _departments(conn) if staff else {}
     fits: list[dict[str, Any]] = []
@@ -254,11 +272,11 @@ def match(
     frontage = float(mrules["frontage_max_m"])
     for row in kept:
         for key in _DATE_KEYS:
-            if row.get(key):
+            if isinstance(row.get(key), str):
                 row[key] = dt.date.fromisoformat(row[key])
         dist = row.get("access_road_dist_m")
         row["has_access"] = dist is not None and dist <= frontage
-        checks = [c.result(row, row[f"ck_{c.name}"]) for c in constraints]
+        results = [c.result(row, row[f"ck_{c.name}"]) for c in constraints]
         site = {
             "kind": row["kind"],
             "kind_zh": KIND_ZH[row["kind"]],
@@ -272,9 +290,9 @@ def match(
             "available_from": row["available_from"],
             "rank": row["rank"],
             "score": row["score"],
-            "score_parts": score_parts(row, terms, w),
-            "failed": [c["name"] for c in checks if c["passed"] is False],
-            "checks": checks,
+            "score_parts": score_parts(terms, row["_i"], row["kind"] in LAND_KINDS, w),
+            "failed": [c["name"] for c in results if c["passed"] is False],
+            "checks": results,
             "_row": row,  # blockers are worked out below
         }
         if row["kind"] in ("units", "parcels"):

@@ -11,10 +11,16 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 from parkgis.errors import ValidationError
 from parkgis.matching.enquiry import Enquiry
+from parkgis.matching.offer import day_number
+
+if TYPE_CHECKING:
+    from parkgis.matching.candidates import Sites
 
 CRITERIA_ZH = {
     "size_fit": "面积匹配",
@@ -62,68 +68,55 @@ def check_weights(
 
 @dataclass(frozen=True)
 class Term:
-    """One criterion of the score as SQL over a candidate row: its value and its 0..1 score.
+    """One criterion of the score over all candidates: each one's value and 0..1 score.
 
-    ``score_sql`` is NULL where the site has no data for the criterion; such a criterion
-    scores 0.5 (neither rewarded nor ruled out).
+    ``score`` is NaN where the site has no data for the criterion; such a criterion scores
+    0.5 (neither rewarded nor ruled out).
     """
 
     name: str
-    value_sql: str
-    score_sql: str
+    value: np.ndarray
+    score: np.ndarray
 
 
-def _linear_sql(value: str, spec: Mapping[str, Any], p: str, params: dict[str, Any]) -> str:
-    """SQL of a linear 0..1 score between ``good`` (1) and ``bad`` (0), clamped."""
+def _linear(value: np.ndarray, spec: Mapping[str, Any]) -> np.ndarray:
+    """Linear 0..1 score between ``good`` (1) and ``bad`` (0), clamped; NaN stays NaN."""
     good, bad = float(spec["good"]), float(spec["bad"])
     if good == bad:
-        return f"CASE WHEN {value} IS NULL THEN NULL ELSE 1.0 END"
-    params[f"{p}_good"], params[f"{p}_bad"] = good, bad
-    return (
-        f"least(1.0, greatest(0.0, ({value} - CAST(:{p}_bad AS float8)) "
-        f"/ (CAST(:{p}_good AS float8) - CAST(:{p}_bad AS float8))))"
-    )
+        return np.where(np.isnan(value), np.nan, 1.0)
+    return np.clip((value - bad) / (good - bad), 0.0, 1.0)
 
 
-def _target_sql(
-    value: str, target: float | None, tolerance: float, p: str, params: dict[str, Any]
-) -> str:
-    """SQL of a 0..1 score peaking at ``target`` and 0 beyond ``tolerance`` x target."""
+def _target(value: np.ndarray, target: float | None, tolerance: float) -> np.ndarray:
+    """0..1 score peaking at ``target``, 0 beyond ``tolerance`` x target (no target: NaN)."""
     if not target:
-        return "CAST(NULL AS float8)"
-    params[f"{p}_target"], params[f"{p}_tol"] = float(target), float(tolerance) * float(target)
-    return (
-        f"greatest(0.0, 1.0 - abs({value} - CAST(:{p}_target AS float8)) "
-        f"/ CAST(:{p}_tol AS float8))"
-    )
+        return np.full(len(value), np.nan)
+    return np.maximum(0.0, 1.0 - np.abs(value - target) / (tolerance * target))
 
 
-def _target(lo: float | None, hi: float | None) -> float | None:
+def _middle(lo: float | None, hi: float | None) -> float | None:
     if lo is not None and hi is not None:
         return (lo + hi) / 2
     return lo if lo is not None else hi
 
 
-_LAND = "kind IN ('parcel', 'parcels')"
-
-
 def score_terms(
-    enquiry: Enquiry, rules: Mapping[str, Any], as_of: dt.date
-) -> tuple[list[Term], dict[str, Any]]:
-    """The criteria of the soft score as SQL terms over the candidates, and their params.
+    enquiry: Enquiry, rules: Mapping[str, Any], as_of: dt.date, sites: Sites
+) -> list[Term]:
+    """The criteria of the soft score over the candidates.
 
     The criteria and their good/bad values are ``rules/matching.toml`` [matching.criteria];
     the enquiry sets the size target (middle of its wanted range), the price bound (its
     budget) and which transport distance counts (rail when it asks only for rail).
     """
     crit = rules["criteria"]
-    params: dict[str, Any] = {"s_as_of": as_of}
-    e = enquiry
+    e, num, land = enquiry, sites.num, sites.land
     tol = float(crit["size_fit"]["tolerance"])
-    size = (
-        f"CASE WHEN {_LAND} THEN "
-        f"{_target_sql('area_mu', _target(e.land_mu_min, e.land_mu_max), tol, 's_mu', params)} "
-        f"ELSE {_target_sql('area_m2', _target(e.floor_area_m2_min, e.floor_area_m2_max), tol, 's_m2', params)} END"  # noqa: E501
+    area = np.where(land, num["area_mu"], num["area_m2"])
+    size = np.where(
+        land,
+        _target(num["area_mu"], _middle(e.land_mu_min, e.land_mu_max), tol),
+        _target(num["area_m2"], _middle(e.floor_area_m2_min, e.floor_area_m2_max), tol),
     )
     land_price = dict(crit["land_price"])
     if e.land_budget_yuan_per_mu:
@@ -131,71 +124,52 @@ def score_terms(
     rent = dict(crit["rent"])
     if e.rent_budget_yuan_m2_month:
         rent["bad"] = max(float(e.rent_budget_yuan_m2_month), float(rent["good"]) + 0.1)
-    price = (
-        f"CASE WHEN {_LAND} THEN "
-        f"{_linear_sql('price_yuan_per_mu', land_price, 's_lp', params)} "
-        f"ELSE {_linear_sql('rent_yuan_m2_month', rent, 's_rent', params)} END"
+    price = np.where(land, num["price_yuan_per_mu"], num["rent_yuan_m2_month"])
+    price_score = np.where(
+        land,
+        _linear(num["price_yuan_per_mu"], land_price),
+        _linear(num["rent_yuan_m2_month"], rent),
     )
     transport = "rail_dist_m" if e.rail_within_km and not e.highway_within_km else "highway_dist_m"
     drain = crit["drainage"]
-    by_grade = [float(x) for x in drain["by_grade"]]
-    params.update(
-        {f"s_dr{g}": v for g, v in enumerate(by_grade, start=1)}
-        | {
-            "s_dr_none": float(drain["inspected_sound"]),
-            "s_dr_unknown": float(drain["uninspected"]),
-        }
-    )
-    worst = "greatest(storm_worst_grade, sewage_worst_grade)"
-    inspected = "(coalesce(storm_inspected, 0) + coalesce(sewage_inspected, 0) > 0)"
-    drainage = (
-        f"CASE {worst} "
-        + " ".join(f"WHEN {g} THEN CAST(:s_dr{g} AS float8)" for g in range(1, len(by_grade) + 1))
-        + f" ELSE CASE WHEN {inspected} THEN CAST(:s_dr_none AS float8) "
-        "ELSE CAST(:s_dr_unknown AS float8) END END"
-    )
-    params["s_frontage"] = float(rules["frontage_max_m"])
-    access = "coalesce(access_road_dist_m <= CAST(:s_frontage AS float8), false)"
-    days = "greatest(0, available_from - CAST(:s_as_of AS date))"
-    params["s_zones"] = list(e.preferred_zones)
+    # The worst CJJ 181 grade downstream (storm or sewage); uninspected paths score apart.
+    worst = np.fmax(num["storm_worst_grade"], num["sewage_worst_grade"])
+    inspected = (np.nan_to_num(num["storm_inspected"]) + np.nan_to_num(num["sewage_inspected"])) > 0
+    drainage = np.where(inspected, float(drain["inspected_sound"]), float(drain["uninspected"]))
+    for grade, value in enumerate(drain["by_grade"], start=1):
+        drainage = np.where(worst == grade, float(value), drainage)
+    access = np.nan_to_num(num["access_road_dist_m"], nan=np.inf) <= float(rules["frontage_max_m"])
+    days = np.maximum(0.0, num["available_from"] - day_number(as_of))
+    zones = sites.txt["zone_code"]
     # No preference: every zone is preferred.
-    pref = "CASE WHEN cardinality(CAST(:s_zones AS text[])) = 0 OR zone_code = ANY (CAST(:s_zones AS text[])) THEN 1.0 ELSE 0.0 END"  # noqa: E501
-    terms = [
-        Term("size_fit", f"CASE WHEN {_LAND} THEN area_mu ELSE area_m2 END", size),
+    preferred = np.isin(zones, e.preferred_zones) if e.preferred_zones else np.ones(sites.n, bool)
+    return [
+        Term("size_fit", area, size),
+        Term("price", price, price_score),
         Term(
-            "price", f"CASE WHEN {_LAND} THEN price_yuan_per_mu ELSE rent_yuan_m2_month END", price
+            "main_road", num["arterial_dist_m"], _linear(num["arterial_dist_m"], crit["main_road"])
         ),
-        Term(
-            "main_road",
-            "arterial_dist_m",
-            _linear_sql("arterial_dist_m", crit["main_road"], "s_main", params),
-        ),
-        Term("highway", transport, _linear_sql(transport, crit["highway"], "s_hw", params)),
-        Term("road_access", access, f"CASE WHEN {access} THEN 1.0 ELSE 0.0 END"),
+        Term("highway", num[transport], _linear(num[transport], crit["highway"])),
+        Term("road_access", access, access.astype(np.float64)),
         Term("drainage", worst, drainage),
         Term(
             "industry_chain",
-            "same_chain",
-            _linear_sql("same_chain", crit["industry_chain"], "s_chain", params),
+            num["same_chain"],
+            _linear(num["same_chain"], crit["industry_chain"]),
         ),
-        Term(
-            "readiness",
-            days,
-            f"coalesce({_linear_sql(days, crit['readiness'], 's_ready', params)}, 0.0)",
-        ),
-        Term("preferred_zone", "zone_code", pref),
+        Term("readiness", days, np.nan_to_num(_linear(days, crit["readiness"]), nan=0.0)),
+        Term("preferred_zone", zones, preferred.astype(np.float64)),
     ]
-    return terms, params
 
 
-def total_sql(terms: list[Term], weights: Mapping[str, float]) -> str:
-    """SQL of the total score 0..100: the weighted sum, unknown criteria at half."""
-    parts = [
-        f"{float(weights[t.name])!r} * coalesce(su_{t.name}, 0.5)"
-        for t in terms
-        if float(weights.get(t.name, 0.0))
-    ]
-    return f"round(CAST({' + '.join(parts) or '0'} AS numeric), 2)::float8"
+def total_score(terms: list[Term], weights: Mapping[str, float]) -> np.ndarray:
+    """The total score 0..100: the weighted sum, unknown criteria at half, to 0.01."""
+    total = np.zeros(len(terms[0].score) if terms else 0)
+    for t in terms:
+        w = float(weights.get(t.name, 0.0))
+        if w:
+            total = total + w * np.where(np.isnan(t.score), 0.5, t.score)
+    return np.floor(total * 100.0 + 0.5) / 100.0  # half up, as SQL's round()
 
 
 _UNITS = {
@@ -212,27 +186,37 @@ _UNITS = {
 
 
 def score_parts(
-    row: Mapping[str, Any], terms: list[Term], weights: Mapping[str, float]
+    terms: list[Term], i: int, land: bool, weights: Mapping[str, float]
 ) -> list[dict[str, Any]]:
-    """The breakdown of one scored row (``sv_*`` values, ``su_*`` 0..1 scores) per criterion."""
-    land = row["kind"] in ("parcel", "parcels")
+    """The breakdown of candidate ``i``'s score per criterion (value, 0..1 score, points)."""
     parts = []
     for t in terms:
         weight = float(weights[t.name])
-        unit_score = row.get(f"su_{t.name}")
-        s = 0.5 if unit_score is None else float(unit_score)
-        value = row.get(f"sv_{t.name}")
-        if t.name == "industry_chain" and value is not None:  # a count of firms
-            value = int(value)
+        unit_score = float(t.score[i])
+        s = 0.5 if np.isnan(unit_score) else unit_score
         parts.append(
             {
                 "criterion": t.name,
                 "label": CRITERIA_ZH[t.name],
                 "weight": weight,
-                "value": value,
+                "value": _plain_value(t.name, t.value[i]),
                 "unit": _UNITS[t.name][0 if land else 1],
                 "score": round(s, 3),
                 "points": round(weight * s, 2),
             }
         )
     return parts
+
+
+def _plain_value(name: str, value: Any) -> Any:
+    """A criterion's value for JSON: None for no data, counts and days and grades as ints."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    v = float(value)
+    if np.isnan(v):
+        return None
+    if name in ("industry_chain", "readiness", "drainage"):
+        return int(v)
+    return v

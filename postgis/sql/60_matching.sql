@@ -51,7 +51,9 @@ BEGIN
         ['parcel', 'geom, holder_firm_id, storm_manhole_id, sewage_manhole_id'],
         ['building', 'geom, parcel_id'],
         ['road_segment', ''], ['manhole', ''], ['pipe_segment', ''], ['inspection', ''],
-        ['poi', ''], ['firm', 'industry_code']] LOOP
+        ['poi', ''], ['firm', 'industry_code'],
+        -- Code lists the offer rows and the visitors' row filters read (rarely edited).
+        ['land_use', ''], ['land_status', ''], ['fire_hazard_class', '']] LOOP
         EXECUTE format(
             'CREATE TRIGGER site_facts_stale AFTER INSERT OR DELETE OR TRUNCATE OR UPDATE%s '
             'ON public.%I FOR EACH STATEMENT EXECUTE FUNCTION logic.mark_site_facts_stale()',
@@ -191,6 +193,8 @@ WITH NO DATA;
 
 CREATE UNIQUE INDEX site_facts_key ON logic.site_facts (site_kind, site_id);
 CREATE INDEX site_facts_parcel_idx ON logic.site_facts (parcel_id);
+-- Sites with neighbours of one industry division (the same-chain score of a match).
+CREATE INDEX site_facts_neighbour_divisions_idx ON logic.site_facts USING gin (neighbour_divisions);
 COMMENT ON MATERIALIZED VIEW logic.site_facts IS
   'Per parcel and building: road access and distances, downstream drainage state (worst '
   'CJJ 181 RI grade to the outfall), neighbouring industries (legal burdens are read live)';
@@ -237,7 +241,7 @@ SELECT 'parcel'::text AS kind, p.id AS site_id, ARRAY[p.id] AS members, p.plot_n
        p.zone_code, p.area_mu::float8 AS area_mu, p.area_m2::float8 AS area_m2,
        p.land_use_code, lu.industrial_class::int AS industrial_class, lu.is_industrial,
        lu.code LIKE '1101%' AS is_logistics,
-       ARRAY(SELECT x || '%' FROM unnest(p.permitted_industries) x) AS permitted,
+       coalesce(p.permitted_industries, '{}') AS permitted,
        p.list_price_yuan_per_mu::float8 AS price_yuan_per_mu,
        NULL::float8 AS rent_yuan_m2_month, NULL::float8 AS floor_load_kn_m2,
        NULL::float8 AS clear_height_m, NULL::float8 AS column_grid_m, NULL::float8 AS crane_t,
@@ -251,9 +255,6 @@ SELECT 'parcel'::text AS kind, p.id AS site_id, ARRAY[p.id] AS members, p.plot_n
        f.access_road_dist_m, f.arterial_dist_m, f.highway_dist_m, f.rail_dist_m,
        f.sewage_dist_m, f.storm_worst_grade, f.sewage_worst_grade,
        f.storm_inspected::int AS storm_inspected, f.sewage_inspected::int AS sewage_inspected,
-       ARRAY(SELECT k FROM jsonb_object_keys(f.neighbour_divisions) k ORDER BY k) AS chain_divisions,
-       ARRAY(SELECT (f.neighbour_divisions ->> k)::int
-               FROM jsonb_object_keys(f.neighbour_divisions) k ORDER BY k) AS chain_counts,
        'parcel'::text AS facts_kind, ARRAY[p.id] AS facts_ids,
        -- Units only: vacant units on the same floor and the largest of them (combinations).
        NULL::int AS floor_vacant, NULL::float8 AS floor_largest_m2
@@ -265,7 +266,7 @@ SELECT 'parcel'::text AS kind, p.id AS site_id, ARRAY[p.id] AS members, p.plot_n
 UNION ALL
 SELECT 'unit', u.id, ARRAY[u.id], u.code, u.zone_code, NULL::float8, u.area_m2::float8,
        hp.land_use_code, lu.industrial_class::int, lu.is_industrial, lu.code LIKE '1101%',
-       ARRAY(SELECT x || '%' FROM unnest(hp.permitted_industries) x), NULL::float8,
+       coalesce(hp.permitted_industries, '{}'), NULL::float8,
        u.rent_yuan_m2_month::float8,
        u.floor_load_kn_m2::float8, u.clear_height_m::float8,
        least(u.column_grid_x_m, u.column_grid_y_m)::float8, u.crane_t::float8,
@@ -275,9 +276,6 @@ SELECT 'unit', u.id, ARRAY[u.id], u.code, u.zone_code, NULL::float8, u.area_m2::
        f.access_road_dist_m, f.arterial_dist_m, f.highway_dist_m, f.rail_dist_m,
        f.sewage_dist_m, f.storm_worst_grade, f.sewage_worst_grade, f.storm_inspected::int,
        f.sewage_inspected::int,
-       ARRAY(SELECT k FROM jsonb_object_keys(f.neighbour_divisions) k ORDER BY k),
-       ARRAY(SELECT (f.neighbour_divisions ->> k)::int
-               FROM jsonb_object_keys(f.neighbour_divisions) k ORDER BY k),
        'building', ARRAY[b.id], fl.vacant::int, fl.largest
   FROM public.building_unit u
   JOIN public.building b ON b.id = u.building_id AND b.status = 'complete'
@@ -294,16 +292,13 @@ UNION ALL
 SELECT 'building', b.id, ARRAY[b.id], b.code, b.zone_code, NULL::float8,
        b.total_floor_area_m2::float8, hp.land_use_code, lu.industrial_class::int,
        lu.is_industrial, lu.code LIKE '1101%',
-       ARRAY(SELECT x || '%' FROM unnest(hp.permitted_industries) x), NULL::float8, x.rent,
+       coalesce(hp.permitted_industries, '{}'), NULL::float8, x.rent,
        x.load, x.height, x.grid, x.crane, x.lift, x.power, fc.hazard_rank::int,
        b.design_fire_class, b.storeys::int, x.min_floor, NULL::float8, 'vacant', x.vacant_from,
        NULL::date, NULL::date, false,
        f.access_road_dist_m, f.arterial_dist_m, f.highway_dist_m, f.rail_dist_m,
        f.sewage_dist_m, f.storm_worst_grade, f.sewage_worst_grade, f.storm_inspected::int,
        f.sewage_inspected::int,
-       ARRAY(SELECT k FROM jsonb_object_keys(f.neighbour_divisions) k ORDER BY k),
-       ARRAY(SELECT (f.neighbour_divisions ->> k)::int
-               FROM jsonb_object_keys(f.neighbour_divisions) k ORDER BY k),
        'building', ARRAY[b.id], NULL::int, NULL::float8
   FROM public.building b
   JOIN public.fire_hazard_class fc ON fc.code = b.design_fire_class
@@ -323,6 +318,26 @@ SELECT 'building', b.id, ARRAY[b.id], b.code, b.zone_code, NULL::float8,
 
 CREATE TABLE logic.site_offer AS SELECT * FROM logic.site_offer_source WITH NO DATA;
 ALTER TABLE logic.site_offer ADD PRIMARY KEY (kind, site_id);
+-- The transaction that wrote each row: a reader that copied the offer at snapshot S reads
+-- back only the rows S could not see (parkgis.matching.offer; the PgQ way of following a
+-- table without locks).
+ALTER TABLE logic.site_offer ADD COLUMN written_xid xid8 NOT NULL DEFAULT pg_current_xact_id();
+CREATE INDEX site_offer_written_idx ON logic.site_offer (written_xid);
+-- Rows the triggers removed (also those written again at once), stamped the same way.
+CREATE TABLE logic.site_offer_gone (
+    kind text NOT NULL,
+    site_id bigint NOT NULL,
+    written_xid xid8 NOT NULL DEFAULT pg_current_xact_id()
+);
+CREATE INDEX site_offer_gone_written_idx ON logic.site_offer_gone (written_xid);
+COMMENT ON TABLE logic.site_offer_gone IS
+  'Offer rows removed by logic.sync_site_offer since the last full rebuild (readers follow it)';
+-- A new generation at each full rebuild: copies of an older generation are reloaded whole.
+CREATE TABLE logic.site_offer_state (
+    id boolean PRIMARY KEY DEFAULT true CHECK (id),
+    generation uuid NOT NULL DEFAULT gen_random_uuid()
+);
+INSERT INTO logic.site_offer_state DEFAULT VALUES;
 -- Size lookups of the combination search (the largest small parcel, the feasible ones).
 CREATE INDEX site_offer_parcel_area_idx ON logic.site_offer (area_mu) WHERE kind = 'parcel';
 COMMENT ON TABLE logic.site_offer IS
@@ -349,10 +364,13 @@ BEGIN
     unt := coalesce(units, '{}')
         || coalesce((SELECT array_agg(u.id) FROM building_unit u WHERE u.building_id = ANY (bld)),
                     '{}');
-    DELETE FROM logic.site_offer o
-     WHERE (o.kind = 'parcel' AND o.site_id = ANY (parcels))
-        OR (o.kind = 'building' AND o.site_id = ANY (bld))
-        OR (o.kind = 'unit' AND o.site_id = ANY (unt));
+    WITH gone AS (
+        DELETE FROM logic.site_offer o
+         WHERE (o.kind = 'parcel' AND o.site_id = ANY (parcels))
+            OR (o.kind = 'building' AND o.site_id = ANY (bld))
+            OR (o.kind = 'unit' AND o.site_id = ANY (unt))
+        RETURNING o.kind, o.site_id)
+    INSERT INTO logic.site_offer_gone (kind, site_id) SELECT kind, site_id FROM gone;
     INSERT INTO logic.site_offer
     SELECT * FROM logic.site_offer_source s
      WHERE (s.kind = 'parcel' AND s.site_id = ANY (parcels))
@@ -438,8 +456,9 @@ BEGIN
         REFRESH MATERIALIZED VIEW logic.parcel_adjacency;
     END IF;
     -- TRUNCATE, not DELETE: a rebuild must not leave a table of dead rows to scan.
-    TRUNCATE logic.site_offer;
+    TRUNCATE logic.site_offer, logic.site_offer_gone;
     INSERT INTO logic.site_offer SELECT * FROM logic.site_offer_source;
+    UPDATE logic.site_offer_state SET generation = gen_random_uuid();
     ANALYZE logic.site_offer;
     UPDATE logic.site_facts_state SET stale = false, refreshed_at = now();
 END
