@@ -12,6 +12,7 @@ edits a unit (the copy follows by delta). Prints p50/p95 in ms.
 from __future__ import annotations
 
 import argparse
+import gc
 import statistics
 import time
 
@@ -94,6 +95,7 @@ def main() -> None:
         match(conn, ENQUIRY, "promotion", top=20)
         cold_ms = (time.perf_counter() - t0) * 1000
         conn.rollback()
+        gc.freeze()  # as the web service does at start (api/app.py)
         engine_ms, floor_ms = [], []
         n_sites = 0
         for _ in range(args.runs):

@@ -11,6 +11,7 @@ WHERE <filter>)`` on the bare table so the catalogue's SQL predicates resolve as
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -348,38 +349,36 @@ def _connected_subsets(
 
 
 def unit_groups(
-    conn: Connection, need_m2: float, cap_m2: float, role: str, gap_m: float, max_size: int
+    conn: Connection, offer: Offer, need_m2: float, cap_m2: float, role: str, max_size: int
 ) -> list[list[int]]:
     """Adjacent vacant units on one floor, each alone under ``need_m2``, that fit together.
 
     Only units that could reach ``need_m2`` with the largest vacant units of their floor
     are looked at (a unit plus ``max_size - 1`` times the floor's largest, both kept in
-    ``logic.site_offer``), in one query.
+    the offer); adjacency is ``logic.unit_adjacency`` (refreshed with the facts), held
+    in memory with the offer.
     """
     if max_size < 2:
         return []
-    rows = conn.execute(
-        text(
-            f"""
-WITH k AS (
-    SELECT o.site_id AS id, o.area_m2 AS area, o.facts_ids[1] AS building_id,
-           o.min_floor AS floor
-      FROM logic.site_offer o
-     WHERE {_offer_visible("unit", "building_unit", "units", role)} AND o.area_m2 < :need
-       AND o.floor_vacant > 1 AND o.area_m2 + (:k - 1) * o.floor_largest_m2 >= :need
-)
-SELECT a.id, a.area, b.id AS other
-  FROM k a
-  JOIN k b ON b.building_id = a.building_id AND b.floor = a.floor AND b.id <> a.id
-  -- OFFSET 0: look each outline up by key (a few thousand), never hash every unit.
-  CROSS JOIN LATERAL (SELECT u.geom FROM building_unit u WHERE u.id = a.id OFFSET 0) ua
-  CROSS JOIN LATERAL (SELECT u.geom FROM building_unit u WHERE u.id = b.id OFFSET 0) ub
- WHERE ST_DWithin(ua.geom, ub.geom, :gap)
-"""
-        ),
-        {"need": need_m2, "gap": gap_m, "k": max_size},
-    ).all()
-    return _groups_from(rows, need_m2, cap_m2, max_size)
+    area = offer.num["area_m2"]
+    with np.errstate(invalid="ignore"):
+        feasible = (
+            offer.visible(conn, "unit", role)
+            & (area < need_m2)
+            & (offer.num["floor_vacant"] > 1)
+            & (area + (max_size - 1) * offer.num["floor_largest_m2"] >= need_m2)
+        )
+    rows = np.flatnonzero(feasible)
+    if len(rows) < 2:
+        return []
+    ids = offer.site_id[rows]
+    unit, other = offer.unit_pairs(conn)
+    both = np.isin(unit, ids) & np.isin(other, ids)
+    size = dict(zip(ids.tolist(), area[rows].tolist(), strict=True))
+    return _groups_from(
+        ((a, size[a], b) for a, b in zip(unit[both].tolist(), other[both].tolist(), strict=True)),
+        need_m2, cap_m2, max_size,
+    )  # fmt: skip
 
 
 def parcel_groups(
@@ -420,13 +419,16 @@ SELECT a.id, a.area, b.id AS other
         ),
         {"need": need_mu, "st": statuses, "edge": edge_m, "k": max_size},
     ).all()
-    return _groups_from(rows, need_mu, cap_mu, max_size)
+    return _groups_from(((r.id, r.area, r.other) for r in rows), need_mu, cap_mu, max_size)
 
 
-def _groups_from(rows: Any, need: float, cap: float, max_size: int) -> list[list[int]]:
+def _groups_from(
+    rows: Iterable[tuple[Any, Any, Any]], need: float, cap: float, max_size: int
+) -> list[list[int]]:
+    """Groups from (site, its size, an adjacent site) rows."""
     nodes: dict[int, float] = {}
     edges: dict[int, set[int]] = {}
-    for row in rows:
-        nodes[int(row.id)] = float(row.area)
-        edges.setdefault(int(row.id), set()).add(int(row.other))
+    for site, size, other in rows:
+        nodes[int(site)] = float(size)
+        edges.setdefault(int(site), set()).add(int(other))
     return _connected_subsets(nodes, edges, need, cap, max_size)

@@ -103,11 +103,12 @@ def refresh_site_facts(conn: Connection) -> None:
 def _refresh(conn: Connection) -> None:
     rules = get_rules()["matching"]
     conn.execute(
-        text("SELECT logic.refresh_site_facts(:r, :n, :st)"),
+        text("SELECT logic.refresh_site_facts(:r, :n, :st, :gap)"),
         {
             "r": float(rules["neighbour_radius_m"]),
             "n": int(rules["neighbour_sample"]),
             "st": list(rules["available_land_statuses"]) + list(rules["pipeline_land_statuses"]),
+            "gap": float(rules["unit_gap_max_m"]),
         },
     )
 
@@ -207,10 +208,11 @@ def match(
     scope = Scope(land=model.wants_land, building=model.wants_building, role=role)
     ugroups: list[list[int]] = []
     pgroups: list[list[int]] = []
+    offer = current_offer(conn)
     if scope.building and model.floor_area_m2_min:
         ugroups = unit_groups(
-            conn, model.floor_area_m2_min, model.floor_area_m2_max or float("inf"), role,
-            float(mrules["unit_gap_max_m"]), int(mrules["max_units_combined"]),
+            conn, offer, model.floor_area_m2_min, model.floor_area_m2_max or float("inf"),
+            role, int(mrules["max_units_combined"]),
         )  # fmt: skip
     if scope.land and model.land_mu_min:
         pgroups = parcel_groups(
@@ -218,7 +220,6 @@ def match(
             list(mrules["available_land_statuses"]), float(mrules["parcel_shared_edge_min_m"]),
             int(mrules["max_parcels_combined"]),
         )  # fmt: skip
-    offer = current_offer(conn)
     sites = build_sites(
         conn, offer, scope,
         Rules(

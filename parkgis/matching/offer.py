@@ -37,6 +37,7 @@ FLOAT_COLUMNS = (
     "power_kva", "fire_rank", "storeys", "min_floor", "plot_ratio_max",
     "access_road_dist_m", "arterial_dist_m", "highway_dist_m", "rail_dist_m", "sewage_dist_m",
     "storm_worst_grade", "sewage_worst_grade", "storm_inspected", "sewage_inspected",
+    "floor_vacant", "floor_largest_m2",
 )  # fmt: skip
 #: Dates, held as days since 1970-01-01 (NaN = none).
 DATE_COLUMNS = ("vacant_from", "idle_since", "case_release_on")
@@ -87,6 +88,17 @@ def _parse_array(value: Any) -> tuple[str, ...]:
 
 
 @dataclass
+class GenerationFacts:
+    """Lookups that change only with the facts: one per generation, shared by the copies
+    that follow it (a facts refresh starts a new generation, see current_offer)."""
+
+    #: Held neighbours per industry division, by facts key.
+    chains: dict[str, pd.Series] = field(default_factory=dict)
+    #: Adjacent units on one floor (logic.unit_adjacency): unit ids, other unit ids.
+    unit_pairs: tuple[np.ndarray, np.ndarray] | None = None
+
+
+@dataclass
 class Offer:
     """One database's offer at one snapshot, as columns (row i of every array = one site)."""
 
@@ -105,9 +117,7 @@ class Offer:
     permitted_code: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     permitted_sets: list[tuple[str, ...]] = field(default_factory=list)
     facts_key: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
-    #: Held neighbours per division, by facts key: they change only with the facts, so one
-    #: lookup serves the whole generation (shared by the copies that follow it).
-    chains: dict[str, pd.Series] = field(default_factory=dict)
+    facts: GenerationFacts = field(default_factory=GenerationFacts)
     _visible: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)
     _recovered: dict[int, np.ndarray] = field(default_factory=dict)
 
@@ -143,7 +153,8 @@ class Offer:
 
     def same_chain(self, conn: Connection, division: str) -> np.ndarray:
         """Held firms of ``division`` near each site (``logic.site_facts``; 0 where none)."""
-        if division not in self.chains:
+        chains = self.facts.chains
+        if division not in chains:
             rows = conn.execute(
                 text(
                     "SELECT site_id, site_kind, (neighbour_divisions ->> :d)::float8 "
@@ -154,8 +165,8 @@ class Offer:
             ids = np.array([r[0] for r in rows], np.int64)
             kinds = np.array([r[1] for r in rows], object)
             counts = np.array([r[2] for r in rows], np.float64)
-            self.chains[division] = pd.Series(counts, index=_facts_key(ids, kinds))
-        found = self.chains[division]
+            chains[division] = pd.Series(counts, index=_facts_key(ids, kinds))
+        found = chains[division]
         if found.empty:
             return np.zeros(self.n, np.float64)
         at = found.index.get_indexer(pd.Index(self.facts_key))
@@ -173,6 +184,19 @@ class Offer:
                 out[has] = (days.to_numpy("datetime64[D]") - _EPOCH).astype(np.float64)
             self._recovered[years] = out
         return self._recovered[years]
+
+    def unit_pairs(self, conn: Connection) -> tuple[np.ndarray, np.ndarray]:
+        """Every pair of adjacent units on one floor, both ways (logic.unit_adjacency)."""
+        if self.facts.unit_pairs is None:
+            pairs = _copy(
+                conn, "SELECT unit_id, other_id FROM logic.unit_adjacency",
+                {"unit_id": "int64", "other_id": "int64"},
+            )  # fmt: skip
+            self.facts.unit_pairs = (
+                pairs["unit_id"].to_numpy(np.int64),
+                pairs["other_id"].to_numpy(np.int64),
+            )
+        return self.facts.unit_pairs
 
     def permitted(self, industry_code: str) -> np.ndarray:
         """Whether each site's permitted industries admit ``industry_code`` (none listed: all).
@@ -214,7 +238,7 @@ class Offer:
         kept = self.frame[~mine.isin(drop)]
         frame = pd.concat([kept, written], ignore_index=True) if len(written) else kept
         offer = Offer.build(self.generation, snapshot, frame)
-        offer.chains = self.chains
+        offer.facts = self.facts
         return offer
 
 
@@ -223,17 +247,19 @@ def _facts_key(ids: np.ndarray, kinds: np.ndarray) -> np.ndarray:
     return ids.astype(np.int64) * 2 + (kinds == "building")
 
 
-def _copy(conn: Connection, sql: str) -> pd.DataFrame:
-    """Rows of ``sql`` through COPY (CSV parsed by pandas: far faster than row fetches)."""
+def _copy(conn: Connection, sql: str, dtypes: dict[str, Any] | None = None) -> pd.DataFrame:
+    """Rows of ``sql`` through COPY (CSV parsed by pandas: far faster than row fetches);
+    offer columns unless ``dtypes`` says otherwise."""
     buf = io.StringIO()
     raw = conn.connection.driver_connection
     assert raw is not None
     with raw.cursor() as cur:
         cur.copy_expert(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv, HEADER true, NULL '\\N')", buf)
     buf.seek(0)
-    dtypes: dict[str, Any] = {c: "float64" for c in FLOAT_COLUMNS + DATE_COLUMNS + BOOL_COLUMNS}
-    dtypes |= {c: object for c in TEXT_COLUMNS + ARRAY_COLUMNS}
-    dtypes |= {"site_id": "int64", "facts_id": "int64", "kind": object}
+    if dtypes is None:
+        dtypes = {c: "float64" for c in FLOAT_COLUMNS + DATE_COLUMNS + BOOL_COLUMNS}
+        dtypes |= {c: object for c in TEXT_COLUMNS + ARRAY_COLUMNS}
+        dtypes |= {"site_id": "int64", "facts_id": "int64", "kind": object}
     return pd.read_csv(buf, dtype=dtypes, na_values=["\\N"], keep_default_na=False)
 
 

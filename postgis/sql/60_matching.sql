@@ -11,6 +11,8 @@ CREATE TABLE logic.matching_params (
     id boolean PRIMARY KEY DEFAULT true CHECK (id),
     neighbour_radius_m double precision NOT NULL DEFAULT 1000,
     neighbour_sample integer NOT NULL DEFAULT 50,
+    -- Two units on one floor are adjacent within this gap (m) between outlines.
+    unit_gap_max_m double precision NOT NULL DEFAULT 0.5,
     -- Parcel statuses that are candidates (on offer now or in the release pipeline).
     offer_statuses text[] NOT NULL DEFAULT '{available,approved_unsupplied,released,idle,bankruptcy_estate}'
 );
@@ -52,6 +54,8 @@ BEGIN
         ['building', 'geom, parcel_id'],
         ['road_segment', ''], ['manhole', ''], ['pipe_segment', ''], ['inspection', ''],
         ['poi', ''], ['firm', 'industry_code'],
+        -- Unit outlines (logic.unit_adjacency); a unit's status or rent is not a fact.
+        ['building_unit', 'geom, building_id, floor'],
         -- Code lists the offer rows and the visitors' row filters read (rarely edited).
         ['land_use', ''], ['land_status', ''], ['fire_hazard_class', '']] LOOP
         EXECUTE format(
@@ -215,6 +219,19 @@ WITH NO DATA;
 CREATE UNIQUE INDEX parcel_adjacency_key ON logic.parcel_adjacency (parcel_id, other_id);
 COMMENT ON MATERIALIZED VIEW logic.parcel_adjacency IS
   'Pairs of parcels sharing a boundary line and its length in m (both directions)';
+
+-- Units on one floor of one building whose outlines lie within the rule's gap (a shared
+-- wall or a corridor apart): the members of adjacent-unit combinations.
+CREATE MATERIALIZED VIEW logic.unit_adjacency AS
+SELECT a.id AS unit_id, b.id AS other_id
+  FROM public.building_unit a
+  JOIN public.building_unit b
+    ON b.building_id = a.building_id AND b.floor = a.floor AND b.id <> a.id
+ WHERE ST_DWithin(a.geom, b.geom, (SELECT unit_gap_max_m FROM logic.matching_params))
+WITH NO DATA;
+CREATE UNIQUE INDEX unit_adjacency_key ON logic.unit_adjacency (unit_id, other_id);
+COMMENT ON MATERIALIZED VIEW logic.unit_adjacency IS
+  'Pairs of units on one floor within matching_params.unit_gap_max_m (both directions)';
 
 -- The bankruptcy case whose estate holds a parcel now (the latest open one), read live.
 -- security_invoker: a request sees only the cases its role may see (row-level security).
@@ -443,17 +460,20 @@ $$;
 -- The refresh, run as the owner of the views (SECURITY DEFINER) so requests that run as the
 -- non-owner application role can bring the facts up to date before a match.
 CREATE FUNCTION logic.refresh_site_facts(
-    radius_m double precision, sample integer, statuses text[])
+    radius_m double precision, sample integer, statuses text[], unit_gap_m double precision)
 RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, logic, pg_temp AS $$
 BEGIN
     UPDATE logic.matching_params
-       SET neighbour_radius_m = radius_m, neighbour_sample = sample, offer_statuses = statuses;
+       SET neighbour_radius_m = radius_m, neighbour_sample = sample, offer_statuses = statuses,
+           unit_gap_max_m = unit_gap_m;
     IF (SELECT relispopulated FROM pg_class WHERE oid = 'logic.site_facts'::regclass) THEN
         REFRESH MATERIALIZED VIEW CONCURRENTLY logic.site_facts;
         REFRESH MATERIALIZED VIEW CONCURRENTLY logic.parcel_adjacency;
+        REFRESH MATERIALIZED VIEW CONCURRENTLY logic.unit_adjacency;
     ELSE
         REFRESH MATERIALIZED VIEW logic.site_facts;
         REFRESH MATERIALIZED VIEW logic.parcel_adjacency;
+        REFRESH MATERIALIZED VIEW logic.unit_adjacency;
     END IF;
     -- TRUNCATE, not DELETE: a rebuild must not leave a table of dead rows to scan.
     TRUNCATE logic.site_offer, logic.site_offer_gone;
@@ -463,5 +483,5 @@ BEGIN
     UPDATE logic.site_facts_state SET stale = false, refreshed_at = now();
 END
 $$;
-COMMENT ON FUNCTION logic.refresh_site_facts(double precision, integer, text[]) IS
-  'Refresh logic.site_facts and logic.parcel_adjacency, rebuild logic.site_offer';
+COMMENT ON FUNCTION logic.refresh_site_facts(double precision, integer, text[], double precision) IS
+  'Refresh logic.site_facts and the adjacency views, rebuild logic.site_offer';

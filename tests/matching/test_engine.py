@@ -237,6 +237,19 @@ def test_offer_follows_everyday_edits_without_a_full_refresh(
     assert _stale(conn)
     match(conn, land, "promotion", as_of=AS_OF)
     assert not _stale(conn)
+    # So does a unit's outline (logic.unit_adjacency); its rent does not.
+    conn.execute(text("UPDATE building_unit SET rent_yuan_m2_month = 11 WHERE id = :i"),
+                 {"i": ids["u_b"]})  # fmt: skip
+    assert not _stale(conn)
+    conn.execute(
+        text("UPDATE building_unit SET geom = ST_Translate(geom, 0, 40) WHERE id = :i"),
+        {"i": ids["u_b"]},
+    )
+    assert _stale(conn)
+    pair = text("SELECT count(*) FROM logic.unit_adjacency WHERE unit_id = :a AND other_id = :b")
+    assert conn.execute(pair, {"a": ids["u_a"], "b": ids["u_b"]}).scalar() == 1
+    match(conn, enquiry, "promotion", as_of=AS_OF)  # refreshes: U-B moved away from U-A
+    assert conn.execute(pair, {"a": ids["u_a"], "b": ids["u_b"]}).scalar() == 0
 
 
 def test_totals_count_every_fit_and_near_miss_while_top_limits_the_list(
