@@ -2,23 +2,21 @@
 
 Single sites are the rows of the offer held in memory (``offer.Offer``, a copy of
 ``logic.site_offer`` kept current), turned into ``SITE_COLUMNS`` for the enquiry's day
-and industry; combinations aggregate their members' rows. The combinations themselves
-are searched in SQL (adjacency needs the outlines). Row visibility per role comes from
-the layer catalogue (``Layer.rows_for``), applied as ``id IN (SELECT id FROM <table>
-WHERE <filter>)`` on the bare table so the catalogue's SQL predicates resolve as written.
+and industry; combinations aggregate their members' rows. The combinations are searched
+over the adjacency of units and parcels, precomputed with the facts and held in memory
+per generation. Row visibility per role is ``Offer.visible`` (the layer catalogue's
+``Layer.rows_for`` predicate, run on the bare table).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
-from parkgis.catalogue import get_layer
 from parkgis.matching.offer import Offer, day_number, day_of
 
 SITE_COLUMNS = (
@@ -309,43 +307,34 @@ class Scope:
     role: str
 
 
-def _offer_visible(kind: str, table: str, layer_id: str, role: str) -> str:
-    """``(o.kind = kind [AND o.site_id IN (visible rows)])`` for one kind of single site."""
-    predicate = get_layer(layer_id).rows_for(role)
-    if predicate is None:
-        return f"o.kind = '{kind}'"
-    return (
-        f"(o.kind = '{kind}' AND o.site_id IN "
-        f'(SELECT "{table}".id FROM "{table}" WHERE {predicate}))'
-    )
-
-
 def _connected_subsets(
     nodes: dict[int, float], edges: dict[int, set[int]], need: float, cap: float, max_size: int
 ) -> list[list[int]]:
-    """Connected sets of 2..max_size nodes whose sizes sum into [need, cap], each minimal."""
+    """Connected sets of 2..max_size nodes whose sizes sum into [need, cap], each minimal
+    (no member could be left out and the rest still reach ``need``).
+
+    Grown one neighbour at a time from every node; a set stops growing once it reaches
+    ``need``. Each set carries its total and its smallest member, so minimality is one
+    comparison: the total without the smallest member is under ``need``.
+    """
     found: set[frozenset[int]] = set()
-    frontier: list[frozenset[int]] = [frozenset([n]) for n in nodes]
+    frontier = {frozenset([n]): (size, size) for n, size in nodes.items() if n in edges}
     for _size in range(2, max_size + 1):
-        grown: set[frozenset[int]] = set()
-        for group in frontier:
-            total = sum(nodes[n] for n in group)
-            if total >= need:
-                continue
+        grown: dict[frozenset[int], tuple[float, float]] = {}
+        for group, (total, smallest) in frontier.items():
             for member in group:
-                for nxt in edges.get(member, ()):
-                    if nxt in group or nxt not in nodes:
+                for nxt in edges[member]:
+                    if nxt in group:
                         continue
                     new = group | {nxt}
                     if new in grown:
                         continue
-                    grown.add(new)
-                    new_total = total + nodes[nxt]
-                    minimal = all(new_total - nodes[m] < need for m in new)
-                    if need <= new_total <= cap and minimal:
+                    size = nodes[nxt]
+                    grown[new] = (total + size, min(smallest, size))
+                    if need <= total + size <= cap and total + size - min(smallest, size) < need:
                         found.add(new)
-        frontier = [g for g in grown if sum(nodes[n] for n in g) < need]
-    return [sorted(g) for g in sorted(found, key=lambda g: sorted(g))]
+        frontier = {g: v for g, v in grown.items() if v[0] < need}
+    return [sorted(g) for g in sorted(found, key=sorted)]
 
 
 def unit_groups(
@@ -371,64 +360,48 @@ def unit_groups(
     rows = np.flatnonzero(feasible)
     if len(rows) < 2:
         return []
-    ids = offer.site_id[rows]
-    unit, other = offer.unit_pairs(conn)
-    both = np.isin(unit, ids) & np.isin(other, ids)
-    size = dict(zip(ids.tolist(), area[rows].tolist(), strict=True))
-    return _groups_from(
-        ((a, size[a], b) for a, b in zip(unit[both].tolist(), other[both].tolist(), strict=True)),
-        need_m2, cap_m2, max_size,
-    )  # fmt: skip
+    unit, other, _ = offer.adjacency(conn, "unit")
+    return _groups_among(offer, rows, area, unit, other, need_m2, cap_m2, max_size)
 
 
 def parcel_groups(
-    conn: Connection,
-    need_mu: float,
-    cap_mu: float,
-    role: str,
-    statuses: list[str],
-    edge_m: float,
-    max_size: int,
-) -> list[list[int]]:
+    conn: Connection, offer: Offer, need_mu: float, cap_mu: float, role: str,
+    statuses: list[str], edge_m: float, max_size: int,
+) -> list[list[int]]:  # fmt: skip
     """Adjacent available parcels, each alone under ``need_mu``, that fit together
-    (adjacency from ``logic.parcel_adjacency``, refreshed with the site facts).
+    (sharing at least ``edge_m`` of boundary: ``logic.parcel_adjacency``, refreshed with
+    the site facts and held in memory with the offer).
 
     Only parcels that could reach ``need_mu`` with ``max_size - 1`` of the largest small
-    ones are looked at; both lookups use the offer's size index.
+    ones are looked at.
     """
     if max_size < 2:
         return []
-    visible = _offer_visible("parcel", "parcel", "parcels", role)
-    rows = conn.execute(
-        text(
-            f"""
-WITH mx AS (
-    SELECT max(o.area_mu) AS largest FROM logic.site_offer o
-     WHERE {visible} AND o.area_mu < :need AND o.status = ANY (CAST(:st AS text[]))
-),
-k AS (
-    SELECT o.site_id AS id, o.area_mu AS area FROM logic.site_offer o, mx
-     WHERE {visible} AND o.area_mu < :need AND o.area_mu >= :need - (:k - 1) * mx.largest
-       AND o.status = ANY (CAST(:st AS text[]))
-)
-SELECT a.id, a.area, b.id AS other
-  FROM k a
-  JOIN logic.parcel_adjacency adj ON adj.parcel_id = a.id AND adj.shared_m >= :edge
-  JOIN k b ON b.id = adj.other_id
-"""
-        ),
-        {"need": need_mu, "st": statuses, "edge": edge_m, "k": max_size},
-    ).all()
-    return _groups_from(((r.id, r.area, r.other) for r in rows), need_mu, cap_mu, max_size)
+    area = offer.num["area_mu"]
+    with np.errstate(invalid="ignore"):
+        small = offer.visible(conn, "parcel", role) & offer.status_in(statuses) & (area < need_mu)
+        if small.sum() < 2:
+            return []
+        rows = np.flatnonzero(small & (area >= need_mu - (max_size - 1) * area[small].max()))
+    parcel, other, shared = offer.adjacency(conn, "parcel")
+    edge = shared >= edge_m
+    return _groups_among(
+        offer, rows, area, parcel[edge], other[edge], need_mu, cap_mu, max_size
+    )  # fmt: skip
 
 
-def _groups_from(
-    rows: Iterable[tuple[Any, Any, Any]], need: float, cap: float, max_size: int
-) -> list[list[int]]:
-    """Groups from (site, its size, an adjacent site) rows."""
-    nodes: dict[int, float] = {}
+def _groups_among(
+    offer: Offer, rows: np.ndarray, size: np.ndarray, site: np.ndarray, other: np.ndarray,
+    need: float, cap: float, max_size: int,
+) -> list[list[int]]:  # fmt: skip
+    """Groups of the offer ``rows`` (sizes in ``size``) over the adjacent pairs given
+    (both ways)."""
+    if len(rows) < 2:
+        return []
+    ids = offer.site_id[rows]
+    both = np.isin(site, ids) & np.isin(other, ids)
+    nodes = dict(zip(ids.tolist(), size[rows].tolist(), strict=True))
     edges: dict[int, set[int]] = {}
-    for site, size, other in rows:
-        nodes[int(site)] = float(size)
-        edges.setdefault(int(site), set()).add(int(other))
+    for a, b in zip(site[both].tolist(), other[both].tolist(), strict=True):
+        edges.setdefault(a, set()).add(b)
     return _connected_subsets(nodes, edges, need, cap, max_size)

@@ -216,7 +216,7 @@ def match(
         )  # fmt: skip
     if scope.land and model.land_mu_min:
         pgroups = parcel_groups(
-            conn, model.land_mu_min, model.land_mu_max or float("inf"), role,
+            conn, offer, model.land_mu_min, model.land_mu_max or float("inf"), role,
             list(mrules["available_land_statuses"]), float(mrules["parcel_shared_edge_min_m"]),
             int(mrules["max_parcels_combined"]),
         )  # fmt: skip

@@ -94,8 +94,8 @@ class GenerationFacts:
 
     #: Held neighbours per industry division, by facts key.
     chains: dict[str, pd.Series] = field(default_factory=dict)
-    #: Adjacent units on one floor (logic.unit_adjacency): unit ids, other unit ids.
-    unit_pairs: tuple[np.ndarray, np.ndarray] | None = None
+    #: Adjacent sites per kind: (site ids, adjacent site ids, shared boundary m or NaN).
+    adjacency: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=dict)
 
 
 @dataclass
@@ -185,18 +185,23 @@ class Offer:
             self._recovered[years] = out
         return self._recovered[years]
 
-    def unit_pairs(self, conn: Connection) -> tuple[np.ndarray, np.ndarray]:
-        """Every pair of adjacent units on one floor, both ways (logic.unit_adjacency)."""
-        if self.facts.unit_pairs is None:
-            pairs = _copy(
-                conn, "SELECT unit_id, other_id FROM logic.unit_adjacency",
-                {"unit_id": "int64", "other_id": "int64"},
-            )  # fmt: skip
-            self.facts.unit_pairs = (
-                pairs["unit_id"].to_numpy(np.int64),
-                pairs["other_id"].to_numpy(np.int64),
+    def adjacency(self, conn: Connection, kind: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every adjacent pair, both ways: units on one floor (``logic.unit_adjacency``) or
+        parcels with the boundary they share in m (``logic.parcel_adjacency``)."""
+        if kind not in self.facts.adjacency:
+            sql = {
+                "unit": "SELECT unit_id AS a, other_id AS b, NULL::float8 AS shared "
+                "FROM logic.unit_adjacency",
+                "parcel": "SELECT parcel_id AS a, other_id AS b, shared_m AS shared "
+                "FROM logic.parcel_adjacency",
+            }[kind]
+            pairs = _copy(conn, sql, {"a": "int64", "b": "int64", "shared": "float64"})
+            self.facts.adjacency[kind] = (
+                pairs["a"].to_numpy(np.int64),
+                pairs["b"].to_numpy(np.int64),
+                pairs["shared"].to_numpy(np.float64),
             )
-        return self.facts.unit_pairs
+        return self.facts.adjacency[kind]
 
     def permitted(self, industry_code: str) -> np.ndarray:
         """Whether each site's permitted industries admit ``industry_code`` (none listed: all).

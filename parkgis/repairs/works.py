@@ -76,7 +76,12 @@ def segment_repair_costs(conn: Connection, segment_ids: list[int]) -> dict[int, 
             "SELECT s.id, s.code, s.diameter_mm, s.length_m, a.structural_grade, a.sm_density, "
             "(SELECT count(*) FROM defect d JOIN defect_code c ON c.code = d.code "
             " WHERE d.inspection_id = a.id AND c.kind = 'structural') AS points "
-            "FROM pipe_segment s LEFT JOIN logic.pipe_assessment a ON a.pipe_segment_id = s.id "
+            "FROM pipe_segment s "
+            # The latest inspection, as logic.pipe_assessment, but looked up per segment:
+            # joining that DISTINCT ON view sorts every inspection of the park.
+            "LEFT JOIN LATERAL (SELECT i.id, i.structural_grade, i.sm_density "
+            " FROM inspection i WHERE i.pipe_segment_id = s.id "
+            " ORDER BY i.inspected_on DESC, i.id DESC LIMIT 1) a ON true "
             "WHERE s.id = ANY(:ids)"
         ),
         {"ids": list(segment_ids)},

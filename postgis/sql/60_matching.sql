@@ -355,8 +355,6 @@ CREATE TABLE logic.site_offer_state (
     generation uuid NOT NULL DEFAULT gen_random_uuid()
 );
 INSERT INTO logic.site_offer_state DEFAULT VALUES;
--- Size lookups of the combination search (the largest small parcel, the feasible ones).
-CREATE INDEX site_offer_parcel_area_idx ON logic.site_offer (area_mu) WHERE kind = 'parcel';
 COMMENT ON TABLE logic.site_offer IS
   'Candidate sites with their match figures (logic.site_offer_source), kept current by triggers';
 
