@@ -65,6 +65,9 @@ def test_commits_of_another_connection_reach_the_next_match(
         after = current_offer(reader)
         assert after.generation == first.generation  # followed by delta, not reloaded
         assert ids["u_a"] not in after.row_of["unit"] and ids["u_b"] in after.row_of["unit"]
+        for kind in ("parcel", "unit", "building"):  # rewritten rows replaced, not doubled
+            assert len(after.row_of[kind]) == after.kind_mask[kind].sum()
+        assert after.n == first.n - 1  # only U-A left the offer
         reader.rollback()
         _set_unit(eng, ids["u_a"], "vacant")
         assert "U-A+U-B" in _labels(reader)
