@@ -126,19 +126,25 @@ SELECT 'building:' || b.id FROM building b
 
 
 @pytest.mark.parametrize(
-    ("industry", "need_class", "m2", "rent"),
-    [("C34", 2, (800, 6000), 40.0), ("C39", 1, (300, 2000), 12.6)],
-    ids=["machinery", "electronics"],
+    ("industry", "need_class", "m2", "load", "height", "rent"),
+    [
+        ("C34", 2, (800, 6000), 10, 6, 40.0),
+        ("C39", 1, (300, 2000), 10, 6, 12.6),
+        # Every bound equal to some demo unit's figure: a strict comparison would drop it.
+        ("C39", 1, (300, 1152), 10, 5.5, 12.2),
+    ],
+    ids=["machinery", "electronics", "electronics-on-the-bounds"],
 )
 def test_the_fits_are_exactly_the_sites_sql_finds(
-    demo_conn: Connection, industry: str, need_class: int, m2: tuple[int, int], rent: float
-) -> None:
+    demo_conn: Connection, industry: str, need_class: int, m2: tuple[int, int], load: float,
+    height: float, rent: float,
+) -> None:  # fmt: skip
     """Completeness as well as soundness: with every fit listed, the single sites that fit
     are exactly those an independent SQL query over the layers selects."""
     enquiry = {
         "investor_name": "演示投资方", "industry_code": industry, "site_kind": "either",
         "land_mu_min": 10, "land_mu_max": 80, "floor_area_m2_min": m2[0],
-        "floor_area_m2_max": m2[1], "floor_load_kn_m2_min": 10, "clear_height_m_min": 6,
+        "floor_area_m2_max": m2[1], "floor_load_kn_m2_min": load, "clear_height_m_min": height,
         "fire_class": "丙", "land_budget_yuan_per_mu": 400000,
         "rent_budget_yuan_m2_month": rent, "total_investment_yuan": 300_000_000,
     }  # fmt: skip
