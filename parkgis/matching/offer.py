@@ -104,7 +104,6 @@ class Offer:
 
     generation: str
     snapshot: str
-    frame: pd.DataFrame
     n: int = 0
     num: dict[str, np.ndarray] = field(default_factory=dict)
     txt: dict[str, np.ndarray] = field(default_factory=dict)
@@ -114,6 +113,7 @@ class Offer:
     facts_id: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     kind_mask: dict[str, np.ndarray] = field(default_factory=dict)
     row_of: dict[str, dict[int, int]] = field(default_factory=dict)
+    permitted_lists: np.ndarray = field(default_factory=lambda: np.zeros(0, object))  # '{C3,C4}'
     permitted_code: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     permitted_sets: list[tuple[str, ...]] = field(default_factory=list)
     facts_key: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
@@ -123,24 +123,24 @@ class Offer:
 
     @classmethod
     def build(cls, generation: str, snapshot: str, frame: pd.DataFrame) -> Offer:
-        """Columns, indexes and the parsed arrays of a frame of offer rows."""
-        frame = frame.reset_index(drop=True)
-        o = cls(generation, snapshot, frame, n=len(frame))
-        o.site_id = frame["site_id"].to_numpy(np.int64)
-        o.facts_id = frame["facts_id"].to_numpy(np.int64)
-        for c in FLOAT_COLUMNS + DATE_COLUMNS + BOOL_COLUMNS:
-            o.num[c] = frame[c].to_numpy(np.float64, na_value=np.nan)
-        for c in TEXT_COLUMNS:
-            values = frame[c].to_numpy(dtype=object, copy=True)
-            values[pd.isna(values)] = None
-            o.txt[c] = values
+        """The offer of a frame of ``logic.site_offer`` rows (as ``_copy`` reads them)."""
+        return cls._from_columns(generation, snapshot, *_columns(frame))
+
+    @classmethod
+    def _from_columns(
+        cls, generation: str, snapshot: str, site_id: np.ndarray, facts_id: np.ndarray,
+        num: dict[str, np.ndarray], txt: dict[str, np.ndarray], permitted: np.ndarray,
+    ) -> Offer:  # fmt: skip
+        """The indexes over the columns: kinds, row by id, status and permitted codes."""
+        o = cls(generation, snapshot, n=len(site_id), num=num, txt=txt)
+        o.site_id, o.facts_id, o.permitted_lists = site_id, facts_id, permitted
         for k in ("parcel", "unit", "building"):
             o.kind_mask[k] = o.txt["kind"] == k
             rows = np.flatnonzero(o.kind_mask[k])
             o.row_of[k] = dict(zip(o.site_id[rows].tolist(), rows.tolist(), strict=True))
-        codes, uniques = pd.factorize(frame["status"])
+        codes, uniques = pd.factorize(o.txt["status"])
         o.status_code, o.status_values = np.asarray(codes, np.int64), [str(u) for u in uniques]
-        codes, uniques = pd.factorize(frame["permitted"].fillna("{}"))
+        codes, uniques = pd.factorize(permitted)
         o.permitted_code = np.asarray(codes, np.int64)
         o.permitted_sets = [_parse_array(u) for u in uniques]
         o.facts_key = _facts_key(o.facts_id, o.txt["facts_kind"])
@@ -236,15 +236,54 @@ class Offer:
         return np.array([index[i] for i in ids if i in index], np.int64)
 
     def with_changes(self, snapshot: str, gone: pd.DataFrame, written: pd.DataFrame) -> Offer:
-        """This offer with the removed and rewritten rows applied, at ``snapshot``."""
-        keys = pd.concat([gone[["kind", "site_id"]], written[["kind", "site_id"]]])
-        drop = pd.MultiIndex.from_frame(keys)
-        mine = pd.MultiIndex.from_frame(self.frame[["kind", "site_id"]])
-        kept = self.frame[~mine.isin(drop)]
-        frame = pd.concat([kept, written], ignore_index=True) if len(written) else kept
-        offer = Offer.build(self.generation, snapshot, frame)
+        """This offer with the removed and rewritten rows applied, at ``snapshot``: the rows
+        of every changed site go, the rewritten ones are appended (column by column)."""
+        drop = [
+            self.row_of[kind][site]
+            for kind, site in zip(
+                pd.concat([gone["kind"], written["kind"]]).tolist(),
+                pd.concat([gone["site_id"], written["site_id"]]).tolist(),
+                strict=True,
+            )
+            if site in self.row_of.get(kind, {})
+        ]
+        kept = np.ones(self.n, bool)
+        kept[drop] = False
+        site_id, facts_id, num, txt, permitted = _columns(written)
+        offer = Offer._from_columns(
+            self.generation, snapshot,
+            np.concatenate([self.site_id[kept], site_id]),
+            np.concatenate([self.facts_id[kept], facts_id]),
+            {c: np.concatenate([col[kept], num[c]]) for c, col in self.num.items()},
+            {c: np.concatenate([col[kept], txt[c]]) for c, col in self.txt.items()},
+            np.concatenate([self.permitted_lists[kept], permitted]),
+        )  # fmt: skip
         offer.facts = self.facts
         return offer
+
+
+def _columns(
+    frame: pd.DataFrame,
+) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray], dict[str, np.ndarray], np.ndarray]:
+    """Site ids, facts ids, numbers (NaN = none), texts (None = none) and permitted lists
+    of a frame of offer rows."""
+    num = {
+        c: frame[c].to_numpy(np.float64, na_value=np.nan)
+        for c in FLOAT_COLUMNS + DATE_COLUMNS + BOOL_COLUMNS
+    }
+    txt = {}
+    for c in TEXT_COLUMNS:
+        values = frame[c].to_numpy(dtype=object, copy=True)
+        values[pd.isna(values)] = None
+        txt[c] = values
+    permitted = frame["permitted"].fillna("{}").to_numpy(dtype=object, copy=True)
+    return (
+        frame["site_id"].to_numpy(np.int64),
+        frame["facts_id"].to_numpy(np.int64),
+        num,
+        txt,
+        permitted,
+    )
 
 
 def _facts_key(ids: np.ndarray, kinds: np.ndarray) -> np.ndarray:

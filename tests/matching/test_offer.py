@@ -57,7 +57,7 @@ def test_commits_of_another_connection_reach_the_next_match(
         reader.rollback()
         first = current_offer(reader)
         reader.rollback()
-        assert current_offer(reader).frame is first.frame  # unchanged: the same copy
+        assert current_offer(reader).num is first.num  # unchanged: the same copy
         reader.rollback()
         _set_unit(eng, ids["u_a"], "let")  # another connection lets a unit and commits
         assert "U-A+U-B" not in _labels(reader)
