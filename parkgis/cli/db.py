@@ -99,7 +99,8 @@ def reset(yes: bool = typer.Option(False, "--yes", help="Confirm: every row is l
 
 @app.command()
 def compact() -> None:
-    """Trim the tile and count cache change log to its newest row per table (run daily)."""
+    """Trim the tile and count cache change log to its newest row per table and empty the
+    matching offer's removal log (run daily)."""
     from sqlalchemy import text
 
     from parkgis import db
@@ -111,8 +112,13 @@ def compact() -> None:
         db.set_actor(conn, "cli")
         removed = conn.execute(text("SELECT logic.compact_layer_change()")).scalar_one()
         left = conn.execute(text("SELECT count(*) FROM layer_change")).scalar_one()
+        gone = conn.execute(text("SELECT logic.compact_site_offer_gone()")).scalar_one()
     engine.dispose()
     typer.echo(f"change log compacted: {removed} rows removed, {left} kept (one per table)")
+    typer.echo(
+        f"matching offer removal log emptied: {gone} rows"
+        + (" (each worker copies the offer whole at its next match)" if gone else "")
+    )
 
 
 @app.command()

@@ -204,7 +204,7 @@ def build_sites(
     txt = {"kind": offer.txt["kind"], "zone_code": offer.txt["zone_code"]}
     land = offer.kind_mask["parcel"]
     if groups:
-        num = _with_groups(num, num, groups)
+        num = _with_groups(num, groups)
         txt = {
             "kind": np.concatenate([txt["kind"], np.array([k for k, _ in groups], object)]),
             "zone_code": np.concatenate(
@@ -219,14 +219,13 @@ def build_sites(
 
 
 def _with_groups(
-    num: dict[str, np.ndarray], derived: dict[str, np.ndarray],
-    groups: list[tuple[str, np.ndarray]],
-) -> dict[str, np.ndarray]:  # fmt: skip
+    num: dict[str, np.ndarray], groups: list[tuple[str, np.ndarray]]
+) -> dict[str, np.ndarray]:
     """``num`` with the combinations' rows appended, aggregated from their members'."""
     flat = np.concatenate([rows for _, rows in groups])
     starts = np.cumsum([0] + [len(rows) for _, rows in groups[:-1]])
     out: dict[str, np.ndarray] = {}
-    for c, col in derived.items():
+    for c, col in num.items():
         vals = col[flat]
         if c in _GROUP_SUM:
             total = np.add.reduceat(np.nan_to_num(vals), starts)
@@ -238,7 +237,7 @@ def _with_groups(
             out[c] = np.fmin.reduceat(vals, starts)
     # Prices weighted by area: sum(price x area) / sum(area), NULL prices left out.
     for price, area in (("price_yuan_per_mu", "area_mu"), ("rent_yuan_m2_month", "area_m2")):
-        p, a = derived[price][flat], derived[area][flat]
+        p, a = num[price][flat], num[area][flat]
         both = ~np.isnan(p) & ~np.isnan(a)
         weighted = np.add.reduceat(np.where(both, p * a, 0.0), starts)
         weight = np.add.reduceat(np.where(~np.isnan(a), a, 0.0), starts)
@@ -357,11 +356,10 @@ def unit_groups(
             & (offer.num["floor_vacant"] > 1)
             & (area + (max_size - 1) * offer.num["floor_largest_m2"] >= need_m2)
         )
-    rows = np.flatnonzero(feasible)
-    if len(rows) < 2:
-        return []
     unit, other, _ = offer.adjacency(conn, "unit")
-    return _groups_among(offer, rows, area, unit, other, need_m2, cap_m2, max_size)
+    return _groups_among(
+        offer, np.flatnonzero(feasible), area, unit, other, need_m2, cap_m2, max_size
+    )
 
 
 def parcel_groups(

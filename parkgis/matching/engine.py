@@ -33,10 +33,11 @@ from parkgis.matching.candidates import (
 )
 from parkgis.matching.constraints import LAND_KINDS, hard_constraints
 from parkgis.matching.enquiry import Enquiry, enquiry_model, get_enquiry, validate_enquiry
-from parkgis.matching.offer import current_offer
+from parkgis.matching.offer import SITE_TABLES, current_offer
 from parkgis.matching.scoring import check_weights, score_parts, score_terms, total_score
 
-_DATE_KEYS = ("available_from", "case_expected_release_on", "nearest_road_planned_on")
+#: Dates the detail query returns as ISO text.
+_DATE_KEYS = ("case_expected_release_on", "nearest_road_planned_on")
 KIND_ZH = {
     "parcel": "地块",
     "parcels": "相邻地块组合",
@@ -44,8 +45,6 @@ KIND_ZH = {
     "units": "同层相邻单元组合",
     "building": "整栋厂房",
 }
-_LAYER_OF = {"parcel": "parcels", "unit": "units", "building": "buildings"}
-_TABLE_OF = {"parcel": "parcel", "unit": "building_unit", "building": "building"}
 
 
 @dataclass
@@ -273,7 +272,7 @@ def match(
     frontage = float(mrules["frontage_max_m"])
     for row in kept:
         for key in _DATE_KEYS:
-            if isinstance(row.get(key), str):
+            if row.get(key):
                 row[key] = dt.date.fromisoformat(row[key])
         dist = row.get("access_road_dist_m")
         row["has_access"] = dist is not None and dist <= frontage
@@ -334,7 +333,7 @@ def match(
 
 def visible_columns(kind: str, role: str) -> list[str]:
     """Columns of a site's table that ``role`` may see (the layer catalogue)."""
-    return [f.name for f in get_layer(_LAYER_OF[kind]).visible_fields(role)]
+    return [f.name for f in get_layer(SITE_TABLES[kind][0]).visible_fields(role)]
 
 
 def _attach_properties(conn: Connection, sites: list[dict[str, Any]], role: str) -> None:
@@ -348,7 +347,9 @@ def _attach_properties(conn: Connection, sites: list[dict[str, Any]], role: str)
         cols = visible_columns(kind, role)
         select = ", ".join(f'"{c}"' for c in cols)
         rows = conn.execute(
-            text(f'SELECT id AS "__id", {select} FROM "{_TABLE_OF[kind]}" WHERE id = ANY(:ids)'),
+            text(
+                f'SELECT id AS "__id", {select} FROM "{SITE_TABLES[kind][1]}" WHERE id = ANY(:ids)'
+            ),
             {"ids": sorted(ids)},
         ).mappings()
         for r in rows:

@@ -66,8 +66,9 @@ _CHANGED = (
 _SNAPSHOT_RE = re.compile(r"^\d+:\d+:[\d,]*$")
 EPOCH = dt.date(1970, 1, 1)
 _EPOCH = np.datetime64(EPOCH, "D")
-_TABLE_OF = {"parcel": ("parcels", "parcel"), "unit": ("units", "building_unit"),
-             "building": ("buildings", "building")}  # fmt: skip
+#: Single site kinds: their layer (catalogue id) and table.
+SITE_TABLES = {"parcel": ("parcels", "parcel"), "unit": ("units", "building_unit"),
+               "building": ("buildings", "building")}  # fmt: skip
 
 
 def day_number(day: dt.date) -> float:
@@ -219,7 +220,7 @@ class Offer:
         """Rows of ``kind`` that ``role`` may see (the layer catalogue's row filter)."""
         key = (kind, role)
         if key not in self._visible:
-            layer_id, table = _TABLE_OF[kind]
+            layer_id, table = SITE_TABLES[kind]
             predicate = get_layer(layer_id).rows_for(role)
             mask = self.kind_mask[kind].copy()
             if predicate is not None:
@@ -303,7 +304,7 @@ def _copy(conn: Connection, sql: str, dtypes: dict[str, Any] | None = None) -> p
     if dtypes is None:
         dtypes = {c: "float64" for c in FLOAT_COLUMNS + DATE_COLUMNS + BOOL_COLUMNS}
         dtypes |= {c: object for c in TEXT_COLUMNS + ARRAY_COLUMNS}
-        dtypes |= {"site_id": "int64", "facts_id": "int64", "kind": object}
+        dtypes |= {"site_id": "int64", "facts_id": "int64"}
     return pd.read_csv(buf, dtype=dtypes, na_values=["\\N"], keep_default_na=False)
 
 

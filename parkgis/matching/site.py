@@ -14,9 +14,8 @@ from parkgis.errors import NotFoundError, ValidationError
 from parkgis.matching import blockers as blk
 from parkgis.matching.candidates import DETAIL_SQL
 from parkgis.matching.engine import ensure_fresh
+from parkgis.matching.offer import SITE_TABLES as KINDS
 
-KINDS = {"parcel": ("parcels", "parcel"), "unit": ("units", "building_unit"),
-         "building": ("buildings", "building")}  # fmt: skip
 _LABEL_COL = {"parcel": "plot_no", "unit": "code", "building": "code"}
 
 

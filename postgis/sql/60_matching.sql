@@ -254,7 +254,7 @@ SELECT DISTINCT ON (cp.parcel_id)
 -- with the facts and kept current row by row by the triggers below, so a match scans
 -- one narrow table instead of joining the layers.
 CREATE VIEW logic.site_offer_source AS
-SELECT 'parcel'::text AS kind, p.id AS site_id, ARRAY[p.id] AS members, p.plot_no AS label,
+SELECT 'parcel'::text AS kind, p.id AS site_id, p.plot_no AS label,
        p.zone_code, p.area_mu::float8 AS area_mu, p.area_m2::float8 AS area_m2,
        p.land_use_code, lu.industrial_class::int AS industrial_class, lu.is_industrial,
        lu.code LIKE '1101%' AS is_logistics,
@@ -281,7 +281,7 @@ SELECT 'parcel'::text AS kind, p.id AS site_id, ARRAY[p.id] AS members, p.plot_n
   LEFT JOIN logic.parcel_estate_case ec ON ec.parcel_id = p.id
  WHERE p.status = ANY (CAST((SELECT offer_statuses FROM logic.matching_params) AS text[]))
 UNION ALL
-SELECT 'unit', u.id, ARRAY[u.id], u.code, u.zone_code, NULL::float8, u.area_m2::float8,
+SELECT 'unit', u.id, u.code, u.zone_code, NULL::float8, u.area_m2::float8,
        hp.land_use_code, lu.industrial_class::int, lu.is_industrial, lu.code LIKE '1101%',
        coalesce(hp.permitted_industries, '{}'), NULL::float8,
        u.rent_yuan_m2_month::float8,
@@ -306,7 +306,7 @@ SELECT 'unit', u.id, ARRAY[u.id], u.code, u.zone_code, NULL::float8, u.area_m2::
   LEFT JOIN public.land_use lu ON lu.code = hp.land_use_code
  WHERE u.status = 'vacant'
 UNION ALL
-SELECT 'building', b.id, ARRAY[b.id], b.code, b.zone_code, NULL::float8,
+SELECT 'building', b.id, b.code, b.zone_code, NULL::float8,
        b.total_floor_area_m2::float8, hp.land_use_code, lu.industrial_class::int,
        lu.is_industrial, lu.code LIKE '1101%',
        coalesce(hp.permitted_industries, '{}'), NULL::float8, x.rent,
@@ -355,6 +355,23 @@ CREATE TABLE logic.site_offer_state (
     generation uuid NOT NULL DEFAULT gen_random_uuid()
 );
 INSERT INTO logic.site_offer_state DEFAULT VALUES;
+
+-- parkgis db compact: empty the removal log. Copies that might still need it are of the
+-- old generation, so the next match of every worker copies the offer whole again.
+CREATE FUNCTION logic.compact_site_offer_gone() RETURNS bigint LANGUAGE plpgsql AS $$
+DECLARE
+    removed bigint;
+BEGIN
+    DELETE FROM logic.site_offer_gone;
+    GET DIAGNOSTICS removed = ROW_COUNT;
+    IF removed > 0 THEN
+        UPDATE logic.site_offer_state SET generation = gen_random_uuid();
+    END IF;
+    RETURN removed;
+END
+$$;
+COMMENT ON FUNCTION logic.compact_site_offer_gone() IS
+  'Empty logic.site_offer_gone and start a new offer generation (parkgis db compact)';
 COMMENT ON TABLE logic.site_offer IS
   'Candidate sites with their match figures (logic.site_offer_source), kept current by triggers';
 

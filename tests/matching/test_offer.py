@@ -101,6 +101,31 @@ def test_a_full_rebuild_starts_a_new_generation(park: tuple[Engine, dict[str, in
         assert sorted(after.site_id.tolist()) == sorted(before.site_id.tolist())
 
 
+def test_compacting_the_removal_log_starts_a_new_generation(
+    park: tuple[Engine, dict[str, int]],
+) -> None:
+    """`parkgis db compact` empties logic.site_offer_gone; a copy that might have needed it
+    is of the old generation, so it is copied whole again, with the same rows."""
+    eng, ids = park
+    with eng.connect() as c:
+        before = current_offer(c)
+        c.rollback()
+    _set_unit(eng, ids["u_a"], "let")
+    with eng.begin() as c:
+        assert c.execute(text("SELECT logic.compact_site_offer_gone()")).scalar_one() > 0
+        assert c.execute(text("SELECT count(*) FROM logic.site_offer_gone")).scalar_one() == 0
+    with eng.connect() as c:
+        after = current_offer(c)
+        assert after.generation != before.generation
+        assert ids["u_a"] not in after.row_of["unit"]
+        assert after.n == before.n - 1
+        c.rollback()
+    with eng.begin() as c:  # nothing removed since: the generation stays
+        assert c.execute(text("SELECT logic.compact_site_offer_gone()")).scalar_one() == 0
+    with eng.connect() as c:
+        assert current_offer(c).generation == after.generation
+
+
 def test_two_databases_never_share_a_copy(
     park: tuple[Engine, dict[str, int]], engine: Engine
 ) -> None:
