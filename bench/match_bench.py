@@ -115,8 +115,14 @@ def main() -> None:
         cold_ms = (time.perf_counter() - t0) * 1000
         conn.rollback()
         gc.freeze()  # as the web service does at start (api/app.py)
-        timed: dict[str, tuple[list[float], list[float], str]] = {}
+        timed: dict[str, tuple[float, list[float], list[float], str]] = {}
         for label, enquiry in ENQUIRIES.items():
+            # The first match of an enquiry's industry and sizes loads lookups kept for the
+            # facts' generation (same-chain counts, adjacency): reported, not in the runs.
+            t0 = time.perf_counter()
+            match(conn, enquiry, "promotion", top=20)
+            first_ms = (time.perf_counter() - t0) * 1000
+            conn.rollback()
             engine_ms, floor_ms = [], []
             shown = ""
             for _ in range(args.runs):
@@ -132,7 +138,7 @@ def main() -> None:
                 conn.execute(text(FLOOR_SQL), _floor_params(enquiry)).all()
                 floor_ms.append((time.perf_counter() - t0) * 1000)
                 conn.rollback()
-            timed[label] = (engine_ms, floor_ms, shown)
+            timed[label] = (first_ms, engine_ms, floor_ms, shown)
         # A match right after another connection let or freed a unit (the copy follows
         # the change by delta). The unit is put back as it was.
         edit_ms = []
@@ -171,8 +177,9 @@ def main() -> None:
         else "site facts refresh: not needed (reused database, facts fresh)"
     )
     print(f"first match of the process (copies the offer into memory): {cold_ms:.0f} ms")
-    for label, (engine_ms, floor_ms, shown) in timed.items():
+    for label, (first_ms, engine_ms, floor_ms, shown) in timed.items():
         print(f"{label} ({shown}), {args.runs} runs:")
+        print(f"  first match of this enquiry (loads its lookups): {first_ms:.0f} ms")
         print(f"  match (top 20): p50 {_pct(engine_ms, 50):.1f} ms, "
               f"p95 {_pct(engine_ms, 95):.1f} ms")  # fmt: skip
         print(f"  bare SQL floor: p50 {_pct(floor_ms, 50):.1f} ms, "
