@@ -4,7 +4,8 @@ Dates keep the Enterprise Bankruptcy Law's deadlines (DOMAIN §5): acceptance wi
 days of the application (Art. 10), announcement within 25 days of acceptance (Art. 14),
 claims period 30 days to 3 months from the announcement (Art. 45), first creditors'
 meeting within 15 days after it (Art. 62), reorganisation plan within 6 (+3) months
-(Art. 79); round-1 judicial auction at >= 70 % of the appraisal, announced 30 days ahead.
+(Art. 79); round-1 judicial auction at >= 70 % of the appraisal, announced 30 days ahead
+(法释〔2016〕18号 Arts 10, 12).
 Joint tasks (府院联动, 发改财金规〔2021〕274号) take their department and the stage they
 block from ``task_kind``; some are overdue on the demo's today (2026-11-26).
 """

@@ -1,10 +1,18 @@
 """Judicial auctions of estate land (司法拍卖), validated against the rules between rounds.
 
-Enterprise Bankruptcy Law Art. 112 (sale by auction unless the creditors decide otherwise);
-SPC provisions on online judicial auctions (2016): first-round starting price >= 70 % of the
-appraisal; real estate announced >= 30 days ahead; after a failed round the price may drop by
-at most 20 %; after the second failure, sale by negotiation. Numbers: release.toml
-[judicial_auction]. Allocated (划拨) land is outside the estate and cannot be auctioned.
+Enterprise Bankruptcy Law Art. 112: the estate is sold by auction unless the creditors'
+meeting decides otherwise. The rounds follow 最高人民法院关于人民法院网络司法拍卖若干问题的
+规定 (法释〔2016〕18号), numbers in release.toml [judicial_auction]:
+
+- Art. 10 para. 2: the starting price (起拍价, the reserve) is at least 70 % of the appraisal;
+- Art. 12 para. 1: real estate is announced at least 30 days before the first round;
+- Art. 26 para. 1: after a failed round, real estate is announced at least 15 days before
+  the next one, whose starting price is at most 20 % below the previous round's;
+- Art. 26 para. 2: after the second round fails, the parcel is sold (变卖) instead.
+
+Estate parcels are real estate: the movables periods (15 and 7 days) never apply. That
+these provisions govern the administrator's sale of estate land is the courts' practice [?].
+Allocated (划拨) land is outside the estate and cannot be auctioned.
 """
 
 from __future__ import annotations
@@ -15,6 +23,7 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from parkgis.errors import ConflictError, ValidationError
+from parkgis.labels import format as fmt
 from parkgis.release._common import rules
 from parkgis.release.cases import case_parcels, get_case
 from parkgis.release.pipeline import refresh_expected_release
@@ -24,6 +33,30 @@ RESULTS = ("pending", "sold", "failed", "withdrawn")
 
 def _refuse(field: str, zh: str, en: str, expected: Any, found: Any) -> ValidationError:
     return ValidationError(message=zh, message_en=en, field=field, expected=expected, found=found)
+
+
+def _check_notice(auction: dict[str, Any], *, later_round: bool, cfg: dict[str, Any]) -> None:
+    """Announcement period of a round of real estate: Art. 12 (first), Art. 26 (after a failure)."""
+    key, article, article_en = (
+        ("later_round_notice_days", "第二十六条", 26)
+        if later_round
+        else ("first_round_notice_days", "第十二条", 12)
+    )
+    need = int(cfg[key])
+    notice = (auction["auction_on"] - auction["announced_on"]).days
+    if notice < need:
+        which_zh, which_en = (
+            ("流拍后再次拍卖", "a later round") if later_round else ("首次拍卖", "the first round")
+        )
+        raise _refuse(
+            "auction_on",
+            f"不动产{which_zh}应至少提前 {need} 日公告（网络司法拍卖规定{article}），"
+            f"实际提前 {notice} 日",
+            f"real estate must be announced at least {need} days before {which_en} "
+            f"(SPC online judicial auction provisions, Art. {article_en}); found {notice}",
+            f">= {need} days",
+            notice,
+        )
 
 
 def validate_auction(
@@ -41,17 +74,9 @@ def validate_auction(
             "> 0",
             start,
         )
-    notice = (auction["auction_on"] - auction["announced_on"]).days
-    if mode == "online_auction" and notice < int(cfg["real_estate_notice_days"]):
-        raise _refuse(
-            "auction_on",
-            f"不动产拍卖应提前{cfg['real_estate_notice_days']}日公告，实际 {notice} 日",
-            f"real estate must be announced {cfg['real_estate_notice_days']} days ahead; "
-            f"found {notice}",
-            f">= {cfg['real_estate_notice_days']} days",
-            notice,
-        )
     failed = [a for a in earlier if a["result"] == "failed" and a["mode"] == "online_auction"]
+    if mode == "online_auction":
+        _check_notice(auction, later_round=bool(failed), cfg=cfg)
     if any(a["result"] in ("pending", "sold") for a in earlier):
         raise ConflictError(
             message="该地块已有待拍或已成交的拍卖，不能再安排",
@@ -68,7 +93,7 @@ def validate_auction(
         raise _refuse(
             "mode",
             f"已流拍{len(failed)}次，依规应转为变卖（协商）",
-            "after the second failed round the sale is by negotiation",
+            f"after {need} failed rounds the parcel is sold by negotiation (Art. 26 para. 2)",
             "negotiated",
             mode,
         )
@@ -81,23 +106,29 @@ def validate_auction(
             mode,
         )
     if mode == "online_auction" and not earlier:
-        floor = float(cfg["min_start_share_of_appraisal"]) * appraisal
+        share = float(cfg["min_start_share_of_appraisal"])
+        floor = share * appraisal
         if start < floor - 0.005:
             raise _refuse(
                 "starting_price_yuan",
-                f"首轮起拍价不得低于评估价的70%（{floor:.2f}元）",
-                f"first-round starting price must be >= 70 % of the appraisal ({floor:.2f})",
+                f"起拍价不得低于评估价的 {fmt.percent(share, digits=0)}"
+                f"（{fmt.yuan(floor, digits=2)}，网络司法拍卖规定第十条）",
+                f"the starting price must be at least {fmt.percent(share, 'en', 0)} of the "
+                f"appraisal ({fmt.yuan(floor, 'en', 2)}; Art. 10)",
                 round(floor, 2),
                 start,
             )
     if mode == "online_auction" and earlier:
         prev = float(earlier[-1]["starting_price_yuan"])
-        floor = prev * (1 - float(cfg["max_reduction_per_round"]))
+        cut = float(cfg["max_reduction_per_round"])
+        floor = prev * (1 - cut)
         if start < floor - 0.005:
             raise _refuse(
                 "starting_price_yuan",
-                f"降价幅度不得超过上一轮起拍价的20%（不低于 {floor:.2f} 元）",
-                f"a round may drop at most 20 % below the previous start ({floor:.2f})",
+                f"降价幅度不得超过上一轮起拍价的 {fmt.percent(cut, digits=0)}"
+                f"（不低于 {fmt.yuan(floor, digits=2)}，第二十六条）",
+                f"a round may start at most {fmt.percent(cut, 'en', 0)} below the previous "
+                f"one ({fmt.yuan(floor, 'en', 2)}; Art. 26)",
                 round(floor, 2),
                 start,
             )
