@@ -2,7 +2,8 @@
 
 Joined from the other layers (``candidates.DETAIL_SQL``: the spatial facts of
 ``logic.site_facts``, encumbrances and cases read live): no frontage on a complete
-road (DOMAIN §8), a downstream pipe of CJJ 181-2012 repair grade III/IV (RI > 4, §7),
+road (DOMAIN §8), a downstream pipe of CJJ 181-2012 repair grade ``blocking_ri_grade``
+or worse (repairs.toml [land_unlock]; III = RI > 4, "repair soon", §8.3),
 an unlifted seizure or mortgage, a bankruptcy estate (企业破产法; expected date kept in
 ``bankruptcy_case.expected_release_on`` by parkgis.release), idle land being recovered
 (MLR Order 53 Art. 14). A blocked site is still ranked; the promotion office needs to know
@@ -18,6 +19,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from parkgis.catalogue import get_layer
+from parkgis.config import get_rules
 
 STAFF_ROLES = ("promotion", "infrastructure", "department", "land_bureau", "court", "admin")
 _STATUS_ZH = {
@@ -101,7 +103,8 @@ def site_blockers(
                 **dept("road_access"),
             }
         )
-    bad = [s for s in (row.get("bad_segments") or []) if (s.get("ri_grade") or 0) >= 3]
+    blocking = int(get_rules()["land_unlock"]["blocking_ri_grade"])
+    bad = [s for s in (row.get("bad_segments") or []) if (s.get("ri_grade") or 0) >= blocking]
     if bad:
         segments = []
         for s in bad:

@@ -102,12 +102,13 @@ def refresh_site_facts(conn: Connection) -> None:
 def _refresh(conn: Connection) -> None:
     rules = get_rules()["matching"]
     conn.execute(
-        text("SELECT logic.refresh_site_facts(:r, :n, :st, :gap)"),
+        text("SELECT logic.refresh_site_facts(:r, :n, :st, :gap, CAST(:grade AS smallint))"),
         {
             "r": float(rules["neighbour_radius_m"]),
             "n": int(rules["neighbour_sample"]),
             "st": list(rules["available_land_statuses"]) + list(rules["pipeline_land_statuses"]),
             "gap": float(rules["unit_gap_max_m"]),
+            "grade": int(get_rules()["land_unlock"]["blocking_ri_grade"]),
         },
     )
 

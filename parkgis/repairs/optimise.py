@@ -9,7 +9,8 @@ a work's ``requires`` are done the same year or earlier (the pipe under a road f
 u[p] <= each blocker of ``all_of`` and <= the sum over ``any_of``; v[e] <= sum of its sites.
 Objective (:func:`objective_value`, the same function the tests' brute force uses):
 normalised risk reduction (discounted by year) and land unlocked (mu + enquiries as mu),
-weighted by ``objective``: risk, land or blend.
+weighted by ``objective``: risk, land or blend (``[plan] blend_risk_weight`` of risk, the
+rest land, and the yearly discount ``year_discount``: local policy choices, no standard [?]).
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """Candidate works with their costs, risks and the land they unlock (issue 7 §4).
 
 Costs: ``[repair_costs]`` and ``[road_costs]`` of ``parkgis/rules/repairs.toml``.
-Risk = likelihood x consequence (DOMAIN §7 risk practice): likelihood from the
+Risk = likelihood x consequence (risk-based asset management, ISO 31000 §6.4.3; every
+weight of ``[risk]`` is our own estimate [?], no standard gives them): likelihood from the
 structural grade (CJJ 181-2012), the age and the material; consequence from what drains
 through the segment (upstream parcels' mu and firms), the road class above and the
 system (sewage over storm). RI's K and E are *not* used: the consequence measures the

@@ -8,13 +8,18 @@
 -- parkgis/rules/matching.toml and are copied into logic.matching_params at each refresh.
 
 CREATE TABLE logic.matching_params (
+    -- No defaults: every value is written from the rules by logic.refresh_site_facts before
+    -- the facts are computed (one number, one place: the TOML).
     id boolean PRIMARY KEY DEFAULT true CHECK (id),
-    neighbour_radius_m double precision NOT NULL DEFAULT 1000,
-    neighbour_sample integer NOT NULL DEFAULT 50,
+    neighbour_radius_m double precision,
+    neighbour_sample integer,
     -- Two units on one floor are adjacent within this gap (m) between outlines.
-    unit_gap_max_m double precision NOT NULL DEFAULT 0.5,
+    unit_gap_max_m double precision,
     -- Parcel statuses that are candidates (on offer now or in the release pipeline).
-    offer_statuses text[] NOT NULL DEFAULT '{available,approved_unsupplied,released,idle,bankruptcy_estate}'
+    offer_statuses text[],
+    -- A downstream segment of this RI grade or worse blocks hand-over (repairs.toml
+    -- [land_unlock] blocking_ri_grade).
+    blocking_ri_grade smallint
 );
 INSERT INTO logic.matching_params DEFAULT VALUES;
 COMMENT ON TABLE logic.matching_params IS
@@ -124,7 +129,8 @@ downstream AS (
                'id', ps.id, 'code', ps.code, 'system', ps.system, 'ri', l.ri,
                'ri_grade', l.ri_grade, 'length_m', ps.length_m, 'diameter_mm', ps.diameter_mm,
                'inspected_on', l.inspected_on) ORDER BY ps.id)
-               FILTER (WHERE l.ri_grade >= 3), '[]'::jsonb) AS bad_segments
+               FILTER (WHERE l.ri_grade >= (SELECT blocking_ri_grade FROM logic.matching_params)),
+               '[]'::jsonb) AS bad_segments
       FROM walk wk
       JOIN public.pipe_segment ps ON ps.id = wk.seg_id
       LEFT JOIN latest l ON l.pipe_segment_id = ps.id
@@ -475,12 +481,13 @@ $$;
 -- The refresh, run as the owner of the views (SECURITY DEFINER) so requests that run as the
 -- non-owner application role can bring the facts up to date before a match.
 CREATE FUNCTION logic.refresh_site_facts(
-    radius_m double precision, sample integer, statuses text[], unit_gap_m double precision)
+    radius_m double precision, sample integer, statuses text[], unit_gap_m double precision,
+    blocking_grade smallint)
 RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, logic, pg_temp AS $$
 BEGIN
     UPDATE logic.matching_params
        SET neighbour_radius_m = radius_m, neighbour_sample = sample, offer_statuses = statuses,
-           unit_gap_max_m = unit_gap_m;
+           unit_gap_max_m = unit_gap_m, blocking_ri_grade = blocking_grade;
     IF (SELECT relispopulated FROM pg_class WHERE oid = 'logic.site_facts'::regclass) THEN
         REFRESH MATERIALIZED VIEW CONCURRENTLY logic.site_facts;
         REFRESH MATERIALIZED VIEW CONCURRENTLY logic.parcel_adjacency;
@@ -498,5 +505,5 @@ BEGIN
     UPDATE logic.site_facts_state SET stale = false, refreshed_at = now();
 END
 $$;
-COMMENT ON FUNCTION logic.refresh_site_facts(double precision, integer, text[], double precision) IS
+COMMENT ON FUNCTION logic.refresh_site_facts(double precision, integer, text[], double precision, smallint) IS
   'Refresh logic.site_facts and the adjacency views, rebuild logic.site_offer';

@@ -265,3 +265,23 @@ def test_totals_count_every_fit_and_near_miss_while_top_limits_the_list(
     assert [s["key"] for s in one.fits] == [full.fits[0]["key"]]
     assert [s["rank"] for s in full.fits] == list(range(1, len(full.fits) + 1))
     assert [s["score"] for s in full.fits] == sorted((s["score"] for s in full.fits), reverse=True)
+
+
+def test_pipe_blocker_grade_is_the_rule_of_repairs_toml(
+    conn: Connection, ids: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The grade from which a downstream pipe blocks is [land_unlock] blocking_ri_grade,
+    in the facts' SQL and in the blocker alike (no second literal)."""
+    from parkgis.config import get_rules
+    from parkgis.matching import refresh_site_facts
+
+    enquiry = {"investor_name": "丙公司", "industry_code": "C34", "site_kind": "land",
+               "land_mu_min": 10, "land_mu_max": 20}  # fmt: skip
+    monkeypatch.setitem(get_rules()["land_unlock"], "blocking_ri_grade", 5)  # above grade IV
+    refresh_site_facts(conn)
+    site = _by_label(match(conn, enquiry, role="promotion", as_of=AS_OF).fits)["P-PIPE"]
+    assert all(b["kind"] != "drainage" for b in site["blockers"])
+    monkeypatch.setitem(get_rules()["land_unlock"], "blocking_ri_grade", 4)
+    refresh_site_facts(conn)
+    site = _by_label(match(conn, enquiry, role="promotion", as_of=AS_OF).fits)["P-PIPE"]
+    assert [b["kind"] for b in site["blockers"]].count("drainage") == 1
