@@ -26,6 +26,7 @@ from parkgis.errors import (
     ValidationError,
 )
 from parkgis.ingest.mapping import BadValue, convert
+from parkgis.labels import codes
 
 
 def _q(name: str) -> str:
@@ -70,7 +71,9 @@ def _check_role(layer: Layer, role: str) -> None:
         )
 
 
-def _converted(layer: Layer, fields: dict[str, Field], changes: dict[str, Any]) -> dict[str, Any]:
+def _converted(
+    conn: Connection, layer: Layer, fields: dict[str, Field], changes: dict[str, Any]
+) -> dict[str, Any]:
     """The changes as column values (ValidationError for unknown, read-only or bad values)."""
     if "geometry" in changes:
         raise ValidationError(
@@ -100,7 +103,7 @@ def _converted(layer: Layer, fields: dict[str, Field], changes: dict[str, Any]) 
                 found=name,
             )
         try:
-            value = convert(f, raw, f.values)
+            value = convert(f, raw, codes.import_values(conn, f))
         except (BadValue, ValueError, ArithmeticError) as exc:
             expected = exc.expected if isinstance(exc, BadValue) else f.type
             raise ValidationError(
@@ -226,7 +229,7 @@ def update_feature(
         )
     fid = int(feature_id)
     current = current_version(conn, layer, fid, role)
-    values = _converted(layer, editable_fields(conn, layer, role), changes)
+    values = _converted(conn, layer, editable_fields(conn, layer, role), changes)
     if current != expected_version:
         raise stale(layer, fid, current, expected_version)
     params = {f"v_{i}": v for i, v in enumerate(values.values())}

@@ -15,24 +15,8 @@ from sqlalchemy import Connection, text
 from parkgis.catalogue import Layer, get_layer
 from parkgis.config import get_settings
 from parkgis.errors import ValidationError
-
-#: Code-list tables (postgis/migrations/versions/0001_code_lists.sql) that label the values
-#: of a layer's field; whitelisted here so no identifier comes from a request.
-CODE_TABLES: dict[tuple[str, str], str] = {
-    ("parcels", "status"): "land_status",
-    ("idle_land", "status"): "land_status",
-    ("parcels", "tenure"): "tenure",
-    ("buildings", "design_fire_class"): "fire_hazard_class",
-    ("buildings", "status"): "building_status",
-    ("units", "status"): "unit_status",
-    ("roads", "status"): "road_status",
-    ("roads", "road_class"): "road_class",
-    ("pipes", "system"): "drainage_system",
-    ("pipes", "material"): "pipe_material",
-    ("manholes", "system"): "drainage_system",
-    ("cases", "stage"): "case_stage",
-    ("cases", "procedure"): "case_procedure",
-}
+from parkgis.labels import codes
+from parkgis.labels.format import Lang
 
 #: Without any data, the viewers open on Lieshan District (lat, lng).
 LIESHAN_CENTRE = (33.90, 116.81)
@@ -43,29 +27,26 @@ def quote_ident(name: str) -> str:
     return ".".join('"' + part.replace('"', '""') + '"' for part in name.split("."))
 
 
-def code_labels(conn: Connection, layer_id: str, field: str, lang: str = "zh") -> dict[str, str]:
-    """Value -> label for a coded field (code-list table, else the catalogue's value aliases)."""
-    table = CODE_TABLES.get((layer_id, field))
-    if table is not None:
-        column = "label_zh" if lang == "zh" else "label_en"
-        rows = conn.execute(text(f"SELECT code, {column} FROM {quote_ident(table)}")).all()
-        return {str(code): str(label) for code, label in rows}
+def code_labels(conn: Connection, layer_id: str, field: str, lang: Lang = "zh") -> dict[str, str]:
+    """Value -> label for a coded field (its code list, else its value aliases)."""
+    f = get_layer(layer_id).field(field)
+    if f.code_list:
+        return codes.labels(conn, f.code_list, lang)
     labels: dict[str, str] = {}
-    for alias, code in get_layer(layer_id).field(field).values.items():
+    for alias, code in f.value_aliases.items():
         labels.setdefault(code, alias)
     return labels
 
 
 def fire_class_ranks(conn: Connection) -> dict[str, int]:
     """Production fire-hazard class -> rank (1 = 甲, most hazardous), GB 50016-2014 §3.1.1."""
-    rows = conn.execute(text("SELECT code, hazard_rank FROM fire_hazard_class")).all()
-    return {str(code): int(rank) for code, rank in rows}
+    ranks = codes.code_list(conn, "fire_hazard_class").column("hazard_rank")
+    return {code: int(rank) for code, rank in ranks.items()}
 
 
 def public_land_statuses(conn: Connection) -> list[str]:
     """Land statuses shown to visitors of the investment-promotion view (land_status.is_public)."""
-    rows = conn.execute(text("SELECT code FROM land_status WHERE is_public ORDER BY code"))
-    return [str(c) for c in rows.scalars()]
+    return sorted(codes.code_list(conn, "land_status").where("is_public"))
 
 
 def _row_predicate(layer: Layer, role: str) -> str:

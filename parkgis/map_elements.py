@@ -178,9 +178,7 @@ def popup_fields(layer: Layer, role: str, lang: str = "zh") -> list[list[str]]:
 def _value_labels(conn: Connection, layer: Layer, fields: list[str]) -> dict[str, dict[str, str]]:
     out: dict[str, dict[str, str]] = {}
     for name in fields:
-        if (layer.id, name) in map_data.CODE_TABLES or any(
-            f.name == name and f.values for f in layer.fields
-        ):
+        if any(f.name == name and (f.code_list or f.value_aliases) for f in layer.fields):
             out[name] = map_data.code_labels(conn, layer.id, name)
     return out
 

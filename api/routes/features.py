@@ -64,9 +64,9 @@ def collection(
 
 @router.get("/collections/{collectionId}/queryables", summary="Queryable properties 可查询属性")
 def queryables(
-    request: Request, user: CurrentUser, collection_id: CollectionId, f: Format = None
+    request: Request, conn: Conn, user: CurrentUser, collection_id: CollectionId, f: Format = None
 ) -> Response:
-    doc = features.queryables(user, collection_id, _base(request))
+    doc = features.queryables(conn, user, collection_id, _base(request))
     if _html(request, f):
         return HTMLResponse(html.page(doc["title"], doc))
     return JSONResponse(doc, media_type="application/schema+json")

@@ -43,7 +43,7 @@ def get_enquiries(conn: Conn, user: Staff, status: str | None = None) -> list[di
 def post_enquiry(
     conn: Conn, user: Staff, body: Annotated[dict[str, Any], Body()]
 ) -> dict[str, Any]:
-    return enquiry.create_enquiry(conn, enquiry.validate_enquiry(body))
+    return enquiry.create_enquiry(conn, enquiry.validate_enquiry(conn, body))
 
 
 @router.get("/enquiries/{enquiry_id}", summary="One enquiry (staff)")

@@ -100,11 +100,11 @@ class CaseIn(BaseModel):
     court: str | None = Field(
         None, description="court of the case; a court user's own court when omitted"
     )
-    procedure: Literal["liquidation", "reorganisation", "conciliation"]
+    procedure: str = Field(description="code of the code list case_procedure (liquidation, ...)")
     applied_on: date
     application_no: str | None = None
     case_no: str | None = None
-    applicant_kind: Literal["debtor", "creditor", "liquidator"] = "debtor"
+    applicant_kind: str = Field("debtor", description="code of the code list applicant_kind")
     administrator: str | None = None
     parcel_ids: list[int] = Field(default_factory=list)
 

@@ -30,7 +30,11 @@ class Field:
     unit: str = ""
     visible_to: tuple[str, ...] = ("admin",)
     aliases: tuple[str, ...] = ()
-    values: dict[str, str] = field(default_factory=dict)
+    #: Code table labelling this field's values (``parkgis.labels.codes``); "" = not coded.
+    code_list: str = ""
+    #: Source value -> stored value for imports, beyond the code list's own codes and labels
+    #: (synonyms such as 闲置 for idle, YS for storm; labels of uncoded fields such as grades).
+    value_aliases: dict[str, str] = field(default_factory=dict)
     required: bool = False
     computed: bool = False
     queryable: bool = True
@@ -148,7 +152,8 @@ def _field(raw: dict[str, Any]) -> Field:
         unit=raw.get("unit", ""),
         visible_to=tuple(raw.get("visible_to", ["admin"])),
         aliases=tuple(raw.get("aliases", [])),
-        values=dict(raw.get("values", {})),
+        code_list=str(raw.get("code_list", "")),
+        value_aliases=dict(raw.get("value_aliases", {})),
         required=bool(raw.get("required", False)),
         computed=bool(raw.get("computed", False)),
         queryable=bool(raw.get("queryable", True)),

@@ -72,7 +72,7 @@ def add(enquiry_file: Path = typer.Argument(..., help="enquiry as JSON")) -> Non
     engine = db.make_engine()
     with engine.begin() as conn:
         db.set_actor(conn, "cli")
-        row = enquiry.create_enquiry(conn, enquiry.validate_enquiry(_read(enquiry_file)))
+        row = enquiry.create_enquiry(conn, enquiry.validate_enquiry(conn, _read(enquiry_file)))
     engine.dispose()
     typer.echo(f"已保存招商需求 {row['code']} (id {row['id']})")
 

@@ -120,8 +120,18 @@ def unit_factor(source_unit: str, field_unit: str) -> float | None:
     return factors.get(f"{src}->{dst}")
 
 
-def plan_columns(layer: Layer, columns: list[str], mapping: MappingFile, report: Any) -> ColumnPlan:
-    """Match source columns to fields, lookups or ``extra``; record what was decided."""
+def plan_columns(
+    layer: Layer,
+    columns: list[str],
+    mapping: MappingFile,
+    report: Any,
+    value_maps: dict[str, dict[str, str]] | None = None,
+) -> ColumnPlan:
+    """Match source columns to fields, lookups or ``extra``; record what was decided.
+
+    ``value_maps``: field name -> source value -> stored value (the code lists' codes and
+    labels with the field's aliases, :func:`parkgis.labels.codes.import_values`).
+    """
     plan = ColumnPlan()
     by_key: dict[str, Field] = {}
     # Names and aliases of importable fields first, then their labels, computed fields last
@@ -211,7 +221,7 @@ def plan_columns(layer: Layer, columns: list[str], mapping: MappingFile, report:
                     field=target.name,
                     action="单位换算 converted",
                 )
-        values = dict(target.values)
+        values = dict((value_maps or {}).get(target.name, {}))
         values.update(mapping.values.get(target.name, {}))
         plan.values[column] = values
     report.column_map = {c: f.name for c, f in plan.fields.items()} | {

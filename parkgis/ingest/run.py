@@ -21,6 +21,7 @@ from parkgis.ingest import checks, load, mapping, validate
 from parkgis.ingest import crs as crs_mod
 from parkgis.ingest.read import Source, read_source
 from parkgis.ingest.report import ImportReport
+from parkgis.labels import codes
 
 MODES = ("insert", "upsert", "replace")
 _REFUSED = "导入被拒绝 refused"
@@ -134,11 +135,13 @@ def _run(
         return
     rows = [src.row_offset + int(i) for i in frame.index]
     info = load.table_columns(conn, layer.write_table)
+    value_maps = {f.name: codes.import_values(conn, f) for f in layer.fields}
     plan = mapping.plan_columns(
         layer,
         [c for c in frame.columns if c != "geometry"],
         mapping.load_mapping(mapping_file),
         report,
+        value_maps,
     )
     defaults = mapping.load_mapping(mapping_file).defaults
     records: list[dict[str, Any]] = [{} for _ in rows]
@@ -154,7 +157,7 @@ def _run(
             return
         for rec, g in zip(records, geoms, strict=True):
             rec["geom"] = g
-    _attributes(layer, frame, plan, rows, records, report, defaults, progress)
+    _attributes(layer, frame, plan, rows, records, report, defaults, value_maps, progress)
     checks.resolve_lookups(conn, plan, frame, rows, records, report)
     checks.provenance(conn, layer, info, records, rows, report, source_name, settings.zone_code)
     checks.check_required(layer, info, plan, records, rows, report)
@@ -364,6 +367,7 @@ def _attributes(
     records: list[dict[str, Any]],
     report: ImportReport,
     defaults: dict[str, Any],
+    value_maps: dict[str, dict[str, str]],
     progress: bool,
 ) -> None:
     from tqdm import tqdm
@@ -399,6 +403,6 @@ def _attributes(
         by_name = {f.name: f for f in layer.fields}
         for name, value in defaults.items():
             if name in by_name and name not in {f.name for f in plan.fields.values()}:
-                converted = mapping.convert(by_name[name], value, dict(by_name[name].values))
+                converted = mapping.convert(by_name[name], value, value_maps.get(name, {}))
                 for rec in records:
                     rec[name] = converted

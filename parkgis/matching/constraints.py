@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from parkgis.config import get_rules
+from parkgis.labels.codes import CodeList
 from parkgis.matching.enquiry import Enquiry
 from parkgis.matching.offer import day_number
 
@@ -26,8 +27,6 @@ if TYPE_CHECKING:
 #: A constraint's test: the candidates in, 1.0 / 0.0 / NaN per candidate out.
 Test = Callable[["Sites"], np.ndarray]
 
-FIRE_RANK = {"jia": 1, "yi": 2, "bing": 3, "ding": 4, "wu": 5}
-FIRE_ZH = {"jia": "甲", "yi": "乙", "bing": "丙", "ding": "丁", "wu": "戊"}
 LAND_KINDS = ("parcel", "parcels")
 
 
@@ -147,14 +146,17 @@ def required_land_class(industry_code: str, rules: Mapping[str, Any]) -> int | N
 
 
 def hard_constraints(
-    enquiry: Enquiry, rules: Mapping[str, Any], as_of: dt.date
+    enquiry: Enquiry, rules: Mapping[str, Any], as_of: dt.date, fire_classes: CodeList
 ) -> list[Constraint]:
-    """The hard constraints an enquiry sets (only those it asks for)."""
+    """The hard constraints an enquiry sets (only those it asks for).
+
+    ``fire_classes``: the code list fire_hazard_class (labels and hazard_rank).
+    """
     out: list[Constraint] = []
     e = enquiry
     out.append(_size(e))
     out.extend(_land_use(e, rules))
-    out.extend(_fire(e, rules))
+    out.extend(_fire(e, rules, fire_classes))
     for name, zh, en, col, value, unit in (
         (
             "floor_load",
@@ -390,17 +392,17 @@ def _land_use(e: Enquiry, rules: Mapping[str, Any]) -> list[Constraint]:
     return out
 
 
-def _fire(e: Enquiry, rules: Mapping[str, Any]) -> list[Constraint]:
+def _fire(e: Enquiry, rules: Mapping[str, Any], fire_classes: CodeList) -> list[Constraint]:
     """GB 50016-2014 §3.1 / §3.3.1: a building of class X hosts processes of rank >= X's;
     甲/乙 processes need a single-storey dedicated building, never underground (DOMAIN §6)."""
     if e.fire_class is None:
         return []
-    rank = FIRE_RANK[e.fire_class]
+    rank = int(fire_classes.column("hazard_rank")[e.fire_class])
     dedicated = rank <= int(rules["fire"]["dedicated_single_storey_max_rank"])
-    want = FIRE_ZH[e.fire_class]
+    want = fire_classes.label(e.fire_class)
 
     def explain(row: Mapping[str, Any], passed: bool) -> tuple[str, str]:
-        have = FIRE_ZH.get(row.get("fire_class") or "", "?")
+        have = fire_classes.label(row.get("fire_class"))
         if passed:
             return (f"厂房按{have}类设计，可容纳{want}类生产", f"designed for {have}: hosts {want}")
         if (row.get("fire_rank") or 9) > rank:

@@ -21,6 +21,7 @@ from sqlalchemy import Connection, text
 
 from parkgis.catalogue import get_layer
 from parkgis.config import get_rules
+from parkgis.labels import codes
 from parkgis.matching import blockers as blk
 from parkgis.matching.candidates import (
     DETAIL_SQL,
@@ -129,7 +130,7 @@ def _as_enquiry(
     if isinstance(enquiry, int):
         row = get_enquiry(conn, enquiry)
         return enquiry_model(row), json.loads(json.dumps(row, default=_json_default))
-    model = validate_enquiry(enquiry)
+    model = validate_enquiry(conn, enquiry)
     return model, model.model_dump(mode="json")
 
 
@@ -233,7 +234,7 @@ def match(
         ),
         ugroups, pgroups,
     )  # fmt: skip
-    constraints = hard_constraints(model, mrules, day)
+    constraints = hard_constraints(model, mrules, day, codes.code_list(conn, "fire_hazard_class"))
     checks = {c.name: c.test(sites) for c in constraints}
     n_fail = np.zeros(sites.n, np.int64)
     for result in checks.values():

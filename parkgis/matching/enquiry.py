@@ -6,48 +6,14 @@ import datetime as dt
 from typing import Any, Literal
 
 import pydantic
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
 from sqlalchemy import Connection, text
 
+from parkgis.catalogue import get_layer
 from parkgis.errors import ConflictError, NotFoundError, StaleVersionError, ValidationError
-
-#: Chinese labels of the enquiry fields, for error messages and tables.
-LABELS_ZH: dict[str, str] = {
-    "code": "需求编号",
-    "investor_name": "投资方",
-    "contact": "联系方式",
-    "project_name": "项目名称",
-    "industry_code": "行业代码（GB/T 4754）",
-    "site_kind": "载体类型",
-    "land_mu_min": "用地面积下限（亩）",
-    "land_mu_max": "用地面积上限（亩）",
-    "floor_area_m2_min": "厂房面积下限（m²）",
-    "floor_area_m2_max": "厂房面积上限（m²）",
-    "floor_load_kn_m2_min": "楼面荷载（kN/m²）",
-    "clear_height_m_min": "净高（m）",
-    "column_grid_m_min": "柱网（m）",
-    "crane_t_min": "行车（t）",
-    "freight_lift_t_min": "货梯（t）",
-    "fire_class": "生产火灾危险性类别",
-    "power_kva": "用电容量（kVA）",
-    "wastewater_m3_day": "废水量（m³/日）",
-    "industrial_wastewater": "是否工业废水",
-    "land_budget_yuan_per_mu": "地价预算（元/亩）",
-    "rent_budget_yuan_m2_month": "租金预算（元/m²·月）",
-    "total_investment_yuan": "总投资（元）",
-    "expected_tax_yuan_year": "预计年税收（元）",
-    "wanted_by": "期望入驻日期",
-    "preferred_zones": "意向园区",
-    "highway_within_km": "距高速出入口（km）",
-    "rail_within_km": "距铁路专用线（km）",
-    "received_on": "受理日期",
-    "status": "状态",
-    "notes": "备注",
-}
-
-FIRE_CLASSES = ("jia", "yi", "bing", "ding", "wu")
-_FIRE_ZH = {"甲": "jia", "乙": "yi", "丙": "bing", "丁": "ding", "戊": "wu"}
-STATUSES = ("open", "shortlist", "signed", "lost", "withdrawn")
+from parkgis.labels import codes
+from parkgis.labels.codes import CodeList
+from parkgis.labels.format import Lang
 
 Positive = Field(default=None, gt=0)
 NonNegative = Field(default=None, ge=0)
@@ -91,16 +57,21 @@ class Enquiry(BaseModel):
 
     @model_validator(mode="before")
     @classmethod
-    def _fire_class_in_chinese(cls, data: Any) -> Any:
-        if isinstance(data, dict) and isinstance(data.get("fire_class"), str):
-            value = data["fire_class"].strip().rstrip("类")
-            data = {**data, "fire_class": _FIRE_ZH.get(value, value)}
-        return data
+    def _fire_class_as_code(cls, data: Any, info: ValidationInfo) -> Any:
+        """甲, 甲类, Class A (jia) or jia -> jia, from the code list (fire_hazard_class)."""
+        fire: CodeList | None = (info.context or {}).get("fire_hazard_class")
+        if fire is None or not isinstance(data, dict) or data.get("fire_class") is None:
+            return data
+        value = str(data["fire_class"]).strip()
+        known = fire.import_values()
+        code = known.get(value, known.get(value.removesuffix("类")))
+        if code is None:
+            words = "/".join(e.label_zh for e in fire.entries)
+            raise ValueError(f"fire_class: expected {words}, found {value!r}")
+        return {**data, "fire_class": code}
 
     @model_validator(mode="after")
     def _consistent(self) -> Enquiry:
-        if self.fire_class is not None and self.fire_class not in FIRE_CLASSES:
-            raise ValueError(f"fire_class: expected 甲/乙/丙/丁/戊, found {self.fire_class!r}")
         for low, high in (
             ("land_mu_min", "land_mu_max"),
             ("floor_area_m2_min", "floor_area_m2_max"),
@@ -135,13 +106,29 @@ def _field_of(message: str, loc: tuple[Any, ...]) -> str | None:
     if loc:
         return str(loc[0])
     head = message.removeprefix("Value error, ").split(":", 1)[0].strip()
-    return head if head in LABELS_ZH or head == "size" else None
+    return head if head in Enquiry.model_fields or head == "size" else None
 
 
-def validate_enquiry(data: dict[str, Any]) -> Enquiry:
-    """Check an enquiry; a ValidationError names the field in Chinese and English."""
+def field_label(name: str | None, lang: Lang = "zh") -> str:
+    """The label of an enquiry field as the catalogue (layers/enquiries.toml) gives it."""
+    if name is None:
+        return "需求" if lang == "zh" else "enquiry"
+    layer = get_layer("enquiries")
+    if any(f.name == name for f in layer.fields):
+        return layer.field(name).label(lang)
+    if name == "size":
+        return "面积要求" if lang == "zh" else "size"
+    return name
+
+
+def validate_enquiry(conn: Connection, data: dict[str, Any]) -> Enquiry:
+    """Check an enquiry; a ValidationError names the field in Chinese and English.
+
+    Coded values (the fire-hazard class) are read as codes or labels of their code list.
+    """
+    context = {"fire_hazard_class": codes.code_list(conn, "fire_hazard_class")}
     try:
-        return Enquiry.model_validate(data)
+        return Enquiry.model_validate(data, context=context)
     except pydantic.ValidationError as exc:
         details = []
         for err in exc.errors():
@@ -150,7 +137,7 @@ def validate_enquiry(data: dict[str, Any]) -> Enquiry:
                 {"field": field, "reason": err.get("msg"), "found": _plain(err.get("input"))}
             )
         first = details[0]
-        label = LABELS_ZH.get(first["field"] or "", first["field"] or "需求")
+        label = field_label(first["field"])
         raise ValidationError(
             message=f"招商需求有误：{label}（{first['reason']}）",
             message_en=f"invalid enquiry: {first['field']}: {first['reason']}",
@@ -277,7 +264,7 @@ def update_enquiry(
         )
     merged = enquiry_model(current).model_dump()
     merged.update(changes)
-    checked = validate_enquiry(merged)
+    checked = validate_enquiry(conn, merged)
     values = {c: getattr(checked, c) for c in changes}
     if values:
         sets = ", ".join(f"{c} = :{c}" for c in values)

@@ -19,9 +19,9 @@ from sqlalchemy.exc import IntegrityError
 from parkgis.auth import User
 from parkgis.config import get_settings
 from parkgis.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
+from parkgis.labels import codes
 from parkgis.release._common import case_scope, check_version, today
 from parkgis.release.deadlines import (
-    STAGE_SEQ,
     allowed_next,
     case_deadlines,
     check_claims_deadline,
@@ -31,7 +31,6 @@ from parkgis.release.deadlines import (
 from parkgis.release.pipeline import refresh_expected_release
 from parkgis.release.tasks import create_default_tasks, list_tasks
 
-PROCEDURES = ("liquidation", "reorganisation", "conciliation")
 OUTCOMES = ("sold", "recovered", "reorganised", "other")
 
 #: Date columns a stage transition may set (whitelist: the only names put into SQL).
@@ -108,20 +107,22 @@ def create_case(
     as_of: date | None = None,
 ) -> dict[str, Any]:
     """Register a case at application (破申 number) or already accepted (破 number)."""
-    if procedure not in PROCEDURES:
+    procedures = codes.codes(conn, "case_procedure")
+    if procedure not in procedures:
         raise ValidationError(
             message=f"未知程序 {procedure}",
             message_en=f"unknown procedure {procedure!r}",
             field="procedure",
-            expected=list(PROCEDURES),
+            expected=list(procedures),
             found=procedure,
         )
-    if applicant_kind not in ("debtor", "creditor", "liquidator"):
+    applicant_kinds = codes.codes(conn, "applicant_kind")
+    if applicant_kind not in applicant_kinds:
         raise ValidationError(
             message=f"未知申请人类型 {applicant_kind}",
             message_en=f"unknown applicant kind {applicant_kind!r}",
             field="applicant_kind",
-            expected=["debtor", "creditor", "liquidator"],
+            expected=list(applicant_kinds),
             found=applicant_kind,
         )
     if not application_no and not case_no:
@@ -393,7 +394,7 @@ def blocking_tasks(conn: Connection, case_id: int, target: str) -> list[dict[str
             "JOIN case_stage b ON b.code = t.blocks_stage "
             "WHERE t.case_id = :c AND s.is_open AND b.seq <= :seq ORDER BY t.deadline_on, t.id"
         ),
-        {"c": case_id, "seq": STAGE_SEQ[target]},
+        {"c": case_id, "seq": codes.code_list(conn, "case_stage").column("seq")[target]},
     ).mappings()
     return [dict(r) for r in rows]
 
@@ -421,7 +422,7 @@ def advance_case(
         )
     case = _case_row(conn, case_id)
     check_version(conn, "bankruptcy_case", case_id, expected_version)
-    check_transition(case["procedure"], case["stage"], stage)
+    check_transition(conn, case["procedure"], case["stage"], stage)
     if on < case["applied_on"]:
         raise ValidationError(
             message=f"日期 {on} 早于申请日 {case['applied_on']}",

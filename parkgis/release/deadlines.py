@@ -14,21 +14,12 @@ from datetime import date, timedelta
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
+from sqlalchemy import Connection
 
 from parkgis.errors import ConflictError, ValidationError
+from parkgis.labels import codes
+from parkgis.labels.format import Lang
 from parkgis.release._common import rules
-
-STAGES = (
-    "application",
-    "accepted",
-    "claims_period",
-    "first_meeting",
-    "plan_or_declaration",
-    "asset_disposal",
-    "distribution",
-    "closed",
-)
-STAGE_SEQ = {s: i + 1 for i, s in enumerate(STAGES)}
 
 _LINEAR = {
     "application": ("accepted", "closed"),  # closed = application rejected or withdrawn
@@ -98,23 +89,38 @@ def allowed_next(procedure: str, stage: str) -> list[str]:
     return list(TRANSITIONS[procedure][stage])
 
 
-def check_transition(procedure: str, stage: str, target: str) -> None:
-    """Refuse an illegal stage transition, listing the allowed ones."""
-    if target not in STAGE_SEQ:
+def check_transition(conn: Connection, procedure: str, stage: str, target: str) -> None:
+    """Refuse an illegal stage transition, listing the allowed ones (stages as words)."""
+    stages = codes.code_list(conn, "case_stage")
+    if stages.get(target) is None:
         raise ValidationError(
             message=f"未知阶段 {target}",
             message_en=f"unknown stage {target!r}",
             field="stage",
-            expected=list(STAGES),
+            expected=list(stages.codes),
             found=target,
         )
     allowed = allowed_next(procedure, stage)
     if target not in allowed:
-        listed = "、".join(allowed) or "无（案件已终结）"
+        procedures = codes.code_list(conn, "case_procedure")
+
+        def words(lang: Lang) -> tuple[str, str, str, str]:
+            sep = "、" if lang == "zh" else ", "
+            listed = sep.join(stages.label(a, lang) for a in allowed)
+            return (
+                stages.label(stage, lang),
+                stages.label(target, lang),
+                procedures.label(procedure, lang),
+                listed,
+            )
+
+        here, there, proc, listed = words("zh")
+        here_en, there_en, proc_en, listed_en = words("en")
         raise ConflictError(
-            message=f"不能从“{stage}”转到“{target}”（{procedure}）；允许的下一阶段：{listed}",
-            message_en=f"illegal transition {stage} -> {target} for {procedure}; "
-            f"allowed: {', '.join(allowed) or 'none (case closed)'}",
+            message=f"不能从“{here}”转到“{there}”（{proc}）；允许的下一阶段："
+            f"{listed or '无（案件已终结）'}",
+            message_en=f"illegal transition {here_en} -> {there_en} for {proc_en}; "
+            f"allowed: {listed_en or 'none (case closed)'}",
             field="stage",
             expected=allowed,
             found=target,

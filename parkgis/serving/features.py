@@ -24,6 +24,7 @@ from parkgis.auth import User
 from parkgis.catalogue import Layer
 from parkgis.config import get_rules, get_settings
 from parkgis.errors import NotFoundError
+from parkgis.labels.codes import code_list
 from parkgis.serving import cql2
 from parkgis.serving.crs import CRS84, ServedCrs, parse_crs, served_crs, storage_crs_uri
 from parkgis.serving.layers import (
@@ -181,8 +182,11 @@ def collection(conn: Connection, user: User, layer_id: str, base: str) -> dict[s
     return _collection_doc(conn, collection_for(layer_id, user), user, base)
 
 
-def queryables(user: User, layer_id: str, base: str) -> dict[str, Any]:
-    """JSON Schema of the properties the caller may see and filter on (Part 3)."""
+def queryables(conn: Connection, user: User, layer_id: str, base: str) -> dict[str, Any]:
+    """JSON Schema of the properties the caller may see and filter on (Part 3).
+
+    A coded field lists its codes (``enum``) with their labels (``x-labels``).
+    """
     layer = collection_for(layer_id, user)
     props: dict[str, Any] = {
         "geometry": {
@@ -197,9 +201,10 @@ def queryables(user: User, layer_id: str, base: str) -> dict[str, Any]:
         prop = {"title": f.label_zh, "description": f.label("en"), **json_type(f)}
         if f.unit:
             prop["x-unit"] = f.unit
-        codes = sorted(set(f.values.values()))
-        if codes and f.type == "text":
-            prop["enum"] = codes
+        if f.code_list and f.type == "text":
+            listed = code_list(conn, f.code_list)
+            prop["enum"] = list(listed.codes)
+            prop["x-labels"] = {"zh": listed.labels("zh"), "en": listed.labels("en")}
         props[f.name] = prop
     return {
         "$schema": "https://json-schema.org/draft/2019-09/schema",

@@ -23,7 +23,7 @@ SELECT p.id,
        p.geom
   FROM public.parcel p
   LEFT JOIN public.firm f ON f.id = p.holder_firm_id
- WHERE p.status IN ('idle', 'inefficient', 'bankruptcy_estate');
+ WHERE p.status IN (SELECT code FROM public.land_status WHERE is_locked);
 COMMENT ON VIEW logic.idle_land IS 'Locked land: idle (MLR Order 53), inefficient, bankruptcy estate';
 
 CREATE VIEW logic.case_parcels WITH (security_invoker = true) AS

@@ -85,7 +85,7 @@ def test_match_features_for_the_map(conn: Connection) -> None:
     from parkgis.matching.enquiry import create_enquiry, validate_enquiry
 
     build_park(conn, dt.date.today())
-    eid = create_enquiry(conn, validate_enquiry(ENQUIRY))["id"]
+    eid = create_enquiry(conn, validate_enquiry(conn, ENQUIRY))["id"]
     fc = match_features(conn, eid, "promotion")
     assert fc["type"] == "FeatureCollection" and fc["features"]
     f = fc["features"][0]

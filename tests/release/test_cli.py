@@ -54,7 +54,7 @@ def test_cli_land_cases_screen(fresh_db: str, tmp_path: Path) -> None:
     assert out.returncode == 0, out.stderr
     assert "LS-09" in out.stdout and (tmp_path / "l.xlsx").exists()
     bad = _cli(fresh_db, "cases", "advance", cid, "distribution", "--on", "2024-03-10")
-    assert bad.returncode == 1 and "accepted" in bad.stderr
+    assert bad.returncode == 1 and "已受理" in bad.stderr and "accepted" not in bad.stderr
     ok = _cli(
         fresh_db,
         "cases",

@@ -6,10 +6,11 @@ from datetime import date
 from typing import Any
 
 import pytest
+from sqlalchemy import Connection
 
 from parkgis.errors import ConflictError, ValidationError
+from parkgis.labels import codes
 from parkgis.release.deadlines import (
-    STAGES,
     TRANSITIONS,
     case_deadlines,
     check_claims_deadline,
@@ -112,21 +113,26 @@ def test_reorganisation_plan_art79_with_extension() -> None:
     assert plan[0]["due_on"] == date(2025, 5, 31) and plan[0]["days_left"] == 91
 
 
-def test_every_illegal_transition_is_refused_with_the_allowed_ones() -> None:
+def test_every_illegal_transition_is_refused_with_the_allowed_ones(conn: Connection) -> None:
+    stages = codes.codes(conn, "case_stage")
+    assert set(stages) == set(TRANSITIONS["liquidation"]), "a stage without transitions"
     refused = 0
     for procedure, table in TRANSITIONS.items():
-        for stage in STAGES:
-            for target in STAGES:
+        for stage in stages:
+            for target in stages:
                 if target in table[stage]:
-                    check_transition(procedure, stage, target)
+                    check_transition(conn, procedure, stage, target)
                     continue
                 with pytest.raises(ConflictError) as exc:
-                    check_transition(procedure, stage, target)
+                    check_transition(conn, procedure, stage, target)
                 assert exc.value.expected == list(table[stage])
                 refused += 1
     assert refused > 150
     with pytest.raises(ConflictError) as exc:
-        check_transition("liquidation", "accepted", "asset_disposal")
-    assert "claims_period" in exc.value.message
+        check_transition(conn, "liquidation", "accepted", "asset_disposal")
+    # Stages and procedures read as words: 已受理 -> 财产变价 (破产清算), next 债权申报期.
+    assert "已受理" in exc.value.message and "债权申报期" in exc.value.message
+    assert "破产清算" in exc.value.message and "claims_period" not in exc.value.message
+    assert "Claims declaration period" in exc.value.message_en
     with pytest.raises(ValidationError):
-        check_transition("liquidation", "accepted", "nonsense")
+        check_transition(conn, "liquidation", "accepted", "nonsense")
