@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -10,10 +12,24 @@ from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.pool import NullPool
 
 from parkgis.config import Settings, get_settings
+from parkgis.errors import LocalDatabaseError
 
-#: Root of the repository's ``postgis/`` folder (migrations and SQL), also when installed
-#: in development mode; ``PARKGIS_POSTGIS_DIR`` is not needed for a checkout.
-POSTGIS_DIR = Path(__file__).resolve().parent.parent / "postgis"
+
+@lru_cache(maxsize=1)
+def postgis_dir() -> Path:
+    """The ``postgis`` package's folder (migrations and SQL), in a checkout or a wheel.
+
+    Read through ``importlib.resources``, so an installed wheel migrates without the
+    repository. Alembic needs a real folder: an install that is not one (a zip) is refused.
+    """
+    root = resources.files("postgis")
+    if not isinstance(root, Path) or not (root / "migrations").is_dir():
+        msg = (
+            f"the schema files of the postgis package are not a folder on disk ({root}); "
+            "install parkgis as a regular (unzipped) package"
+        )
+        raise LocalDatabaseError(msg)
+    return root
 
 
 def database_url(settings: Settings | None = None, database: str | None = None) -> str:
@@ -148,9 +164,10 @@ def row_security_status(conn: Connection, app_role: str = APP_ROLE) -> dict[str,
 def schema_fingerprint() -> str:
     """Hash of every migration and SQL file: changes whenever the schema would."""
     digest = hashlib.sha256()
-    for path in sorted(POSTGIS_DIR.rglob("*")):
+    root = postgis_dir()
+    for path in sorted(root.rglob("*")):
         if path.is_file() and path.suffix in {".py", ".sql"} and "__pycache__" not in path.parts:
-            digest.update(path.relative_to(POSTGIS_DIR).as_posix().encode())
+            digest.update(path.relative_to(root).as_posix().encode())
             digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
 
@@ -159,7 +176,7 @@ def _alembic_config(url: str, settings: Settings) -> Any:
     from alembic.config import Config
 
     cfg = Config()
-    cfg.set_main_option("script_location", str(POSTGIS_DIR / "migrations"))
+    cfg.set_main_option("script_location", str(postgis_dir() / "migrations"))
     cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     cfg.attributes["srid"] = settings.srid
     cfg.attributes["zone_code"] = settings.zone_code
@@ -226,6 +243,6 @@ def rebuild_sql(conn: Connection) -> None:
     """
     conn.execute(text("DROP SCHEMA IF EXISTS logic CASCADE"))
     conn.execute(text("CREATE SCHEMA logic"))
-    for path in sorted((POSTGIS_DIR / "sql").glob("*.sql")):
+    for path in sorted((postgis_dir() / "sql").glob("*.sql")):
         # Through the DB-API cursor without parameters, so a '%' in SQL stays literal.
         conn.connection.cursor().execute(path.read_text(encoding="utf-8"))
