@@ -176,7 +176,7 @@ class Level:
         self.errors[what] = self.errors.get(what, 0) + 1
 
 
-async def run_level(
+async def run_level(  # noqa: C901 - one load level: its request kinds share the client, the clock and the tally
     base: str, keys: dict[str, str], tiles: list[Any], tasks: list[int], n: int, seconds: float
 ) -> Level:
     out = Level()

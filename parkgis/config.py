@@ -52,7 +52,6 @@ class Settings(BaseSettings):
         "keep-alive (httpx, browsers: 5-60 s), so the server never closes a connection a "
         "client is about to reuse (that race surfaces as read errors under load).",
     )
-    language: Literal["zh", "en"] = Field(default="zh", description="Default language for people.")
 
     @field_validator("srid")
     @classmethod

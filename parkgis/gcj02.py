@@ -25,12 +25,6 @@ _INVERSE_TOLERANCE_DEG = 1e-10
 _INVERSE_MAX_STEPS = 30
 
 
-def in_china(lng: float, lat: float) -> bool:
-    """Whether the point lies in the box where GCJ-02 applies."""
-    west, south, east, north = _CHINA_BOX
-    return west <= lng <= east and south <= lat <= north
-
-
 def _offsets(lng: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """GCJ-02 shift (dlng, dlat) in degrees at WGS84 (lng, lat), vectorised."""
     x, y = lng - 105.0, lat - 35.0

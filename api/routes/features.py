@@ -80,22 +80,41 @@ def _geojson(request: Request, f: str | None, page: features.Page) -> Response:
     )
 
 
-@router.get("/collections/{collectionId}/items", summary="Features 要素 (GeoJSON)")
+def _query_parameter(name: str, description: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "description": description,
+        "schema": schema,
+    }
+
+
+#: The standard parameters of /items (OGC 17-069r4 §7.15, Part 2 crs, Part 3 filter),
+#: documented for clients; parsed once, from the query string, by parkgis.serving
+#: (which also takes any queryable as a property filter).
+ITEMS_PARAMETERS = [
+    _query_parameter("bbox", "minx,miny,maxx,maxy in bbox-crs", {"type": "string"}),
+    _query_parameter("bbox-crs", "CRS URI of bbox (default CRS84)", {"type": "string"}),
+    _query_parameter("crs", "output CRS URI (default CRS84)", {"type": "string"}),
+    _query_parameter(
+        "limit", "page size (maximum: rules [serving])", {"type": "integer", "minimum": 1}
+    ),
+    _query_parameter("offset", "features skipped", {"type": "integer", "minimum": 0}),
+    _query_parameter("sortby", "+name,-area_m2", {"type": "string"}),
+    _query_parameter("properties", "comma-separated properties", {"type": "string"}),
+    _query_parameter("filter", "CQL2 text", {"type": "string"}),
+    _query_parameter("filter-lang", "cql2-text", {"type": "string"}),
+]
+
+
+@router.get(
+    "/collections/{collectionId}/items",
+    summary="Features 要素 (GeoJSON)",
+    openapi_extra={"parameters": ITEMS_PARAMETERS},
+)
 def items(
-    request: Request,
-    conn: Conn,
-    user: CurrentUser,
-    collection_id: CollectionId,
-    f: Format = None,
-    bbox: Annotated[str | None, Query(description="minx,miny,maxx,maxy in bbox-crs")] = None,
-    bbox_crs: Annotated[str | None, Query(alias="bbox-crs")] = None,
-    crs: Annotated[str | None, Query(description="output CRS URI (default CRS84)")] = None,
-    limit: Annotated[int | None, Query(description="page size (maximum: rules [serving])")] = None,
-    offset: Annotated[int | None, Query(ge=0)] = None,
-    sortby: Annotated[str | None, Query(description="+name,-area_m2")] = None,
-    properties: Annotated[str | None, Query(description="comma-separated properties")] = None,
-    filter_: Annotated[str | None, Query(alias="filter", description="CQL2 text")] = None,
-    filter_lang: Annotated[str | None, Query(alias="filter-lang")] = None,
+    request: Request, conn: Conn, user: CurrentUser, collection_id: CollectionId, f: Format = None
 ) -> Response:
     page = features.items(
         conn, user, collection_id, request.query_params.multi_items(), _here(request)

@@ -16,121 +16,18 @@ from datetime import date, timedelta
 
 import numpy as np
 
-from parkgis.demo import names
+from parkgis.demo import case_scripts, names
 from parkgis.demo._io import Row
 from parkgis.demo.context import DEMO_TODAY, Context
 
 COURT = "烈山区人民法院"
 D = date.fromisoformat
 
-#: One case per stage: (stage, procedure, applicant, dates..., tasks (kind, deadline, status)).
-CASES: tuple[dict[str, object], ...] = (
-    {
-        "stage": "closed",
-        "procedure": "liquidation",
-        "applicant": "debtor",
-        "applied_on": D("2024-03-04"),
-        "accepted_on": D("2024-03-15"),
-        "announced_on": D("2024-03-29"),
-        "claims_deadline_on": D("2024-06-28"),
-        "first_meeting_on": D("2024-07-10"),
-        "declared_on": D("2024-08-20"),
-        "closed_on": D("2026-03-18"),
-        "closing_outcome": "sold",
-        "tasks": (
-            ("lift_seizure", "2024-04-30", "done"),
-            ("worker_resettlement", "2024-06-30", "done"),
-            ("property_transfer", "2025-12-31", "done"),
-            ("deregistration", "2026-03-10", "done"),
-            ("tax_clearance", "2025-06-30", "done"),
-        ),
-    },
-    {
-        "stage": "asset_disposal",
-        "procedure": "liquidation",
-        "applicant": "creditor",
-        "applied_on": D("2025-02-10"),
-        "accepted_on": D("2025-02-21"),
-        "announced_on": D("2025-03-07"),
-        "claims_deadline_on": D("2025-06-06"),
-        "first_meeting_on": D("2025-06-18"),
-        "declared_on": D("2025-07-30"),
-        "expected_release_on": D("2027-03-31"),
-        "allocated": True,
-        "tasks": (
-            ("lift_seizure", "2026-10-31", "in_progress"),
-            ("utility_arrears", "2026-06-30", "done"),
-            ("worker_resettlement", "2026-05-31", "done"),
-            ("environmental", "2026-11-15", "in_progress"),
-            ("tax_clearance", "2026-12-31", "open"),
-            ("land_replanning", "2027-01-31", "open"),
-        ),
-    },
-    {
-        "stage": "first_meeting",
-        "procedure": "reorganisation",
-        "applicant": "debtor",
-        "applied_on": D("2026-05-11"),
-        "accepted_on": D("2026-05-22"),
-        "announced_on": D("2026-06-05"),
-        "claims_deadline_on": D("2026-09-04"),
-        "first_meeting_on": D("2026-09-16"),
-        "reorganisation_ruled_on": D("2026-05-22"),
-        "plan_extended": True,
-        "expected_release_on": D("2027-06-30"),
-        "tasks": (
-            ("cost_fund", "2026-07-15", "done"),
-            ("worker_resettlement", "2026-11-20", "in_progress"),
-            ("tax_clearance", "2026-12-20", "in_progress"),
-            ("credit_repair", "2027-02-28", "open"),
-        ),
-    },
-    {
-        "stage": "claims_period",
-        "procedure": "liquidation",
-        "applicant": "creditor",
-        "applied_on": D("2026-08-03"),
-        "accepted_on": D("2026-08-14"),
-        "announced_on": D("2026-08-28"),
-        "claims_deadline_on": D("2026-11-27"),
-        "tasks": (
-            ("lift_seizure", "2026-11-13", "open"),
-            ("utility_arrears", "2026-12-15", "open"),
-            ("worker_resettlement", "2026-12-31", "in_progress"),
-        ),
-    },
-    {
-        # Accepted by the intermediate court (a second court: court users see their own).
-        "stage": "accepted",
-        "court": "淮北市中级人民法院",
-        "procedure": "liquidation",
-        "applicant": "creditor",
-        "applied_on": D("2026-11-02"),
-        "accepted_on": D("2026-11-16"),
-        "tasks": (("cost_fund", "2026-12-16", "open"), ("lift_seizure", "2026-12-01", "open")),
-    },
-    {
-        "stage": "application",
-        "procedure": "liquidation",
-        "applicant": "creditor",
-        "applied_on": D("2026-11-18"),
-        "tasks": (),
-    },
-)
-_EVENTS = (
-    ("accepted_on", "accepted", "application", "accepted", "裁定受理破产申请，同时指定管理人"),
-    ("announced_on", "announced", None, None, "通知已知债权人并予以公告"),
-    ("claims_deadline_on", "claims_closed", "accepted", "claims_period", "债权申报期届满"),
-    ("first_meeting_on", "first_meeting", "claims_period", "first_meeting", "召开第一次债权人会议"),
-    ("declared_on", "declared", "first_meeting", "plan_or_declaration", "宣告债务人破产"),
-    ("closed_on", "closed", "distribution", "closed", "裁定终结破产程序"),
-)
-
 
 def make_cases(ctx: Context, parks: list[list[Row]], rng: np.random.Generator) -> None:
     """Six cases over the unit's parks; debtors are in-use holders that went under."""
     used: set[int] = set()
-    for number, case in enumerate(CASES):
+    for number, case in enumerate(case_scripts.CASES):
         parcels = parks[number % len(parks)]
         debtor, held = _pick_debtor(parcels, used, rng)
         if debtor is None:
@@ -250,7 +147,7 @@ def _case(
             "note": "收到破产申请",
         }
     )
-    for field, kind, stage_from, stage_to, note in _EVENTS:
+    for field, kind, stage_from, stage_to, note in case_scripts.EVENTS:
         when = case.get(field)
         if isinstance(when, date):
             ctx.rows["case_event"].append(
@@ -303,29 +200,17 @@ def _case(
                 "case_id": case_id,
                 "kind": kind,
                 "department_code": department,
-                "title": f"{debtor['name']}破产案：{_TASK_TITLES.get(kind, kind)}",
+                "title": f"{debtor['name']}破产案：{case_scripts.TASK_TITLES.get(kind, kind)}",
                 "deadline_on": due,
                 "status": task_status,
                 "blocks_stage": blocks,
-                "evidence": f"{_TASK_TITLES.get(kind, kind)}已办结，见附件" if done else None,
+                "evidence": f"{case_scripts.TASK_TITLES.get(kind, kind)}已办结，见附件"
+                if done
+                else None,
                 "evidence_ref": f"FY-{case_id}-{kind}.pdf" if done else None,
                 "completed_on": completed,
             }
         )
-
-
-_TASK_TITLES = {
-    "lift_seizure": "解除土地及厂房查封",
-    "tax_clearance": "税款债权申报与纳税信用修复",
-    "utility_arrears": "水电欠费核定与恢复供应",
-    "worker_resettlement": "职工安置及欠薪保障",
-    "property_transfer": "不动产登记与过户",
-    "credit_repair": "重整企业信用修复",
-    "deregistration": "企业注销登记",
-    "land_replanning": "划拨土地收回及重新规划",
-    "environmental": "场地环境调查评估",
-    "cost_fund": "破产费用保障资金拨付",
-}
 
 
 def _encumbrances(

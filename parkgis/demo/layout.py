@@ -62,7 +62,7 @@ def _split(values: list[float], cuts: list[float]) -> list[tuple[float, float]]:
     return list(itertools.pairwise(points))
 
 
-def build_layout(site: ParkSite, rng: np.random.Generator) -> ParkLayout:
+def build_layout(site: ParkSite, rng: np.random.Generator) -> ParkLayout:  # noqa: C901 - one sweep over the grid cells: roads, junction cuts and blocks grow together
     """Lay roads, blocks and parcels of ``site`` (deterministic for a given ``rng``)."""
     spec, c = site.spec, site.cell
     wf = max(site.factor, 0.5)

@@ -70,7 +70,7 @@ def resolve_lookups(
                 )
 
 
-def provenance(
+def provenance(  # noqa: C901 - source, zone code and identifier checks of one batch, each a short pass
     conn: Connection,
     layer: Layer,
     info: dict[str, load.Column],

@@ -121,7 +121,7 @@ def _copy_rows(conn: Connection, columns: Sequence[str], data: list[list[Any]], 
     cursor.copy_expert(f"COPY {STAGE} ({', '.join(q(c) for c in columns)}) FROM STDIN", buffer)
 
 
-def write_rows(
+def write_rows(  # noqa: C901 - stage, then insert/upsert/replace: one transaction's steps read in order
     conn: Connection,
     layer: Layer,
     columns: list[str],

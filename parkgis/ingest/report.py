@@ -8,6 +8,9 @@ from typing import Any, Literal
 
 Severity = Literal["info", "warning", "error"]
 
+#: The action recorded with an error: the whole import is refused.
+REFUSED = "导入被拒绝 refused"
+
 
 @dataclass
 class Issue:

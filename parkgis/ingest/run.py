@@ -9,22 +9,17 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import shapely
-from pyproj import CRS
-from pyproj.exceptions import CRSError
 from sqlalchemy import Connection, text
 
 from parkgis.catalogue import Layer, get_layer
 from parkgis.config import get_settings
 from parkgis.errors import ParkgisError, ValidationError
-from parkgis.ingest import checks, load, mapping, validate
-from parkgis.ingest import crs as crs_mod
+from parkgis.ingest import checks, geometry, load, mapping
 from parkgis.ingest.read import Source, read_source
-from parkgis.ingest.report import ImportReport
+from parkgis.ingest.report import REFUSED, ImportReport
 from parkgis.labels import codes
 
 MODES = ("insert", "upsert", "replace")
-_REFUSED = "导入被拒绝 refused"
 
 
 def import_file(
@@ -88,7 +83,7 @@ def import_file(
             row=exc.row,
             value=exc.found,
             expected=exc.expected,
-            action=_REFUSED,
+            action=REFUSED,
         )
     report.status = "refused" if not report.ok else ("dry_run" if dry_run else "committed")
     if report.status == "committed":
@@ -131,7 +126,7 @@ def _run(
     frame = src.frame
     report.rows_read = len(frame)
     if not len(frame):
-        report.error("文件中没有数据行", "the file has no rows", action=_REFUSED)
+        report.error("文件中没有数据行", "the file has no rows", action=REFUSED)
         return
     rows = [src.row_offset + int(i) for i in frame.index]
     info = load.table_columns(conn, layer.write_table)
@@ -152,7 +147,9 @@ def _run(
             field="geometry",
         )
     elif layer.has_geometry:
-        geoms = _geometries(conn, layer, src, rows, report, crs, from_gcj02, strict, info)
+        geoms = geometry.source_geometries(
+            conn, layer, src, rows, report, crs, from_gcj02, strict, info
+        )
         if geoms is None:
             return
         for rec, g in zip(records, geoms, strict=True):
@@ -208,141 +205,6 @@ def _describe_source(src: Source, report: ImportReport) -> None:
         report.note(zh, en)
 
 
-def _geometries(
-    conn: Connection,
-    layer: Layer,
-    src: Source,
-    rows: list[int],
-    report: ImportReport,
-    crs: str | int | None,
-    from_gcj02: bool,
-    strict: bool,
-    info: dict[str, load.Column],
-) -> list[Any] | None:
-    settings = get_settings()
-    if not src.has_geometry:
-        report.error(
-            "文件没有几何（需要 WKT 列或 x/y 坐标列）",
-            "the file has no geometry (a WKT column or x/y columns are needed)",
-            field="geometry",
-            expected=layer.geometry_type,
-            action=_REFUSED,
-        )
-        return None
-    geoms = np.array(validate.parse_wkt(list(src.frame["geometry"]), rows, report), dtype=object)
-    present = np.array([g is not None and not g.is_empty for g in geoms])
-    if not present.any():
-        report.error(
-            "文件中所有几何均为空",
-            "every geometry in the file is empty",
-            field="geometry",
-            action=_REFUSED,
-        )
-        return None
-    source_crs: Any
-    if crs is not None:
-        try:
-            source_crs = CRS.from_user_input(int(crs) if str(crs).isdigit() else crs)
-        except CRSError:
-            report.error(
-                f"无法识别的坐标系 {crs}",
-                f"unknown CRS {crs!r}",
-                field="crs",
-                value=str(crs),
-                expected="EPSG code, e.g. 4527",
-                action=_REFUSED,
-            )
-            return None
-        report.note(f"坐标系按 --crs 指定：{source_crs.name}", f"CRS as given: {source_crs.name}")
-    elif src.crs is not None:
-        source_crs = CRS.from_user_input(src.crs)
-        epsg = source_crs.to_epsg()
-        report.note(
-            f"坐标系取自文件：{source_crs.name}" + (f"（EPSG:{epsg}）" if epsg else ""),
-            f"CRS from the file: {source_crs.name}" + (f" (EPSG:{epsg})" if epsg else ""),
-        )
-    else:
-        bounds = tuple(shapely.total_bounds(geoms[present]))
-        epsg, zh, en = crs_mod.guess_crs(bounds)
-        if epsg is None:
-            report.error(
-                zh,
-                en,
-                field="geometry",
-                value=crs_mod.format_bbox(bounds),
-                expected="--crs EPSG",
-                action=_REFUSED,
-            )
-            return None
-        source_crs = CRS.from_epsg(epsg)
-        report.warning(
-            "文件没有坐标系信息（.prj）：" + zh,
-            "the file has no CRS (.prj): " + en,
-            action="已推断 assumed",
-        )
-    report.crs = f"{source_crs.name} -> EPSG:{settings.srid}"
-    if from_gcj02:
-        report.note(
-            "按高德 GCJ-02 坐标迭代反算回 CGCS2000/WGS84",
-            "GCJ-02 (Gaode) coordinates shifted back to CGCS2000/WGS84 by iteration",
-        )
-    try:
-        geoms[present] = validate.reproject(geoms[present], source_crs, settings.srid, from_gcj02)
-    except Exception as exc:  # pyproj raises several types for impossible transforms
-        report.error(
-            f"坐标转换失败：{exc}",
-            f"coordinate transformation failed: {exc}",
-            field="geometry",
-            action=_REFUSED,
-        )
-        return None
-    if not _inside_region(conn, geoms, present, rows, report):
-        return None
-    return validate.fit_geometries(
-        list(geoms),
-        rows,
-        layer.geometry_type or "Point",
-        report,
-        strict,
-        nullable=not info["geom"].not_null,
-    )
-
-
-def _inside_region(
-    conn: Connection, geoms: np.ndarray, present: np.ndarray, rows: list[int], report: ImportReport
-) -> bool:
-    region, origin = crs_mod.region_bbox(conn)
-    found = tuple(float(v) for v in shapely.total_bounds(geoms[present]))
-    box = shapely.box(*region)
-    inside = np.zeros(len(geoms), dtype=bool)
-    inside[present] = shapely.within(shapely.envelope(geoms[present]), box)
-    if not inside[present].any():
-        report.error(
-            f"文件坐标不在园区范围内：文件范围 {crs_mod.format_bbox(found)}，应在 "
-            f"{crs_mod.format_bbox(region)} 之内（{origin}，EPSG:{get_settings().srid}）；"
-            "请检查坐标系（--crs）",
-            f"the file's coordinates are not in the park's region: found bbox "
-            f"{crs_mod.format_bbox(found)}, expected within {crs_mod.format_bbox(region)} "
-            f"({origin}, EPSG:{get_settings().srid}); check the CRS (--crs)",
-            field="geometry",
-            value=list(found),
-            expected=list(region),
-            action=_REFUSED,
-        )
-        return False
-    for row, ok, has in zip(rows, inside, present, strict=True):
-        if has and not ok:
-            report.error(
-                "要素在园区范围之外",
-                "feature outside the park's region",
-                row=row,
-                field="geometry",
-                expected=list(region),
-                action=_REFUSED,
-            )
-    return True
-
-
 def _jsonable(value: Any) -> Any:
     if mapping.is_blank(value):
         return None
@@ -390,7 +252,7 @@ def _attributes(
                     field=column,
                     value=_jsonable(data[column][i]),
                     expected=exc.expected,
-                    action=_REFUSED,
+                    action=REFUSED,
                 )
                 continue
             if value is None and f.name in defaults:

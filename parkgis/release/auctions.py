@@ -59,7 +59,7 @@ def _check_notice(auction: dict[str, Any], *, later_round: bool, cfg: dict[str, 
         )
 
 
-def validate_auction(
+def validate_auction(  # noqa: C901 - one check per rule of 法释〔2016〕18号, in the order a clerk reads them
     auction: dict[str, Any], earlier: list[dict[str, Any]], cfg: dict[str, Any] | None = None
 ) -> None:
     """Check one auction round against the earlier rounds of the same parcel."""

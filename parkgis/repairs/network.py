@@ -229,7 +229,7 @@ def _build(net: Network) -> None:
             )
 
 
-def _cyclic_nodes(adjacency: dict[int, list[int]]) -> dict[int, int]:
+def _cyclic_nodes(adjacency: dict[int, list[int]]) -> dict[int, int]:  # noqa: C901 - iterative Tarjan: the index/lowlink state is shared by every step (no recursion limit on long pipe chains)
     """Nodes on a directed cycle -> id of their strongly connected component (Tarjan)."""
     index: dict[int, int] = {}
     low: dict[int, int] = {}

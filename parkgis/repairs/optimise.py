@@ -90,6 +90,127 @@ def feasible(
     return True
 
 
+@dataclass(frozen=True)
+class _Layout:
+    """Where each variable sits in the MILP's vector: x, then z, then u, then v."""
+
+    problem: Problem
+    years: int
+    streets: tuple[str, ...]
+
+    @property
+    def n_x(self) -> int:
+        return len(self.problem.works) * self.years
+
+    @property
+    def n_z(self) -> int:
+        return len(self.streets) * self.years
+
+    @property
+    def size(self) -> int:
+        return self.n_x + self.n_z + len(self.problem.sites) + len(self.problem.enquiries)
+
+    def x(self, work: int, year: int) -> int:
+        return work * self.years + year
+
+    def z(self, street: int, year: int) -> int:
+        return self.n_x + street * self.years + year
+
+    def u(self, site: int) -> int:
+        return self.n_x + self.n_z + site
+
+    def v(self, enquiry: int) -> int:
+        return self.n_x + self.n_z + len(self.problem.sites) + enquiry
+
+
+class _Rows:
+    """The constraint matrix as sparse rows ``sum(coefficient * variable) <= upper``."""
+
+    def __init__(self) -> None:
+        self.rows: list[int] = []
+        self.cols: list[int] = []
+        self.vals: list[float] = []
+        self.upper: list[float] = []
+
+    def add(self, entries: list[tuple[int, float]], ub: float) -> None:
+        r = len(self.upper)
+        for col, val in entries:
+            self.rows.append(r)
+            self.cols.append(col)
+            self.vals.append(val)
+        self.upper.append(ub)
+
+    def constraint(self, size: int) -> LinearConstraint:
+        matrix = coo_array((self.vals, (self.rows, self.cols)), shape=(len(self.upper), size))
+        return LinearConstraint(matrix.tocsr(), -np.inf, np.array(self.upper))
+
+
+def _objective_vector(lay: _Layout, objective: str) -> np.ndarray:
+    """Costs to minimise: minus weighted risk reduction (discounted) and land unlocked."""
+    problem = lay.problem
+    w_r, w_l = _weights(problem, objective)
+    c = np.zeros(lay.size)
+    for i, w in enumerate(problem.works):
+        for y in range(lay.years):
+            c[lay.x(i, y)] = -w_r * w.risk_reduction * _discount(y + 1)
+    for j, s in enumerate(problem.sites):
+        c[lay.u(j)] = -w_l * s.area_mu
+    for e in range(len(problem.enquiries)):
+        c[lay.v(e)] = -w_l * problem.enquiry_mu_equivalent
+    return c
+
+
+#: Budgets in 10 000 yuan keep the matrix well conditioned.
+_SCALE = 1e-4
+
+
+def _budget_rows(lay: _Layout, rows: _Rows, budget: float, yearly: Sequence[float]) -> None:
+    """Each work at most once; each year's budget; the total budget."""
+    works = lay.problem.works
+    for i in range(len(works)):
+        rows.add([(lay.x(i, y), 1.0) for y in range(lay.years)], 1.0)
+    mob = lay.problem.mobilisation_yuan * _SCALE
+    total: list[tuple[int, float]] = []
+    for y in range(lay.years):
+        year_row = [(lay.x(i, y), w.cost_yuan * _SCALE) for i, w in enumerate(works)]
+        year_row += [(lay.z(s, y), mob) for s in range(len(lay.streets))]
+        rows.add(year_row, yearly[y] * _SCALE)
+        total += year_row
+    rows.add(total, budget * _SCALE)
+
+
+def _order_rows(lay: _Layout, rows: _Rows) -> None:
+    """A work's street is mobilised in its year; what it requires is done by then."""
+    works = lay.problem.works
+    index = {w.key: i for i, w in enumerate(works)}
+    street_of = {w.key: lay.streets.index(w.street) for w in works if w.street is not None}
+    for i, w in enumerate(works):
+        for y in range(lay.years):
+            if w.key in street_of:
+                rows.add([(lay.x(i, y), 1.0), (lay.z(street_of[w.key], y), -1.0)], 0.0)
+            for q in w.requires:
+                if q in index:
+                    earlier = [(lay.x(index[q], t), -1.0) for t in range(y + 1)]
+                    rows.add([(lay.x(i, y), 1.0), *earlier], 0.0)
+
+
+def _unlock_rows(lay: _Layout, rows: _Rows) -> None:
+    """A site is ready once its blockers are done; an enquiry once one of its sites is."""
+    problem = lay.problem
+    index = {w.key: i for i, w in enumerate(problem.works)}
+    site_index = {s.parcel_id: j for j, s in enumerate(problem.sites)}
+    every_year = range(lay.years)
+    for j, s in enumerate(problem.sites):
+        for k in s.all_of:
+            rows.add([(lay.u(j), 1.0)] + [(lay.x(index[k], y), -1.0) for y in every_year], 0.0)
+        if s.any_of:
+            done = [(lay.x(index[k], y), -1.0) for k in s.any_of for y in every_year]
+            rows.add([(lay.u(j), 1.0), *done], 0.0)
+    for e, enq in enumerate(problem.enquiries):
+        sites = [(lay.u(site_index[p]), -1.0) for p in enq.sites]
+        rows.add([(lay.v(e), 1.0), *sites], 0.0)
+
+
 def solve(
     problem: Problem,
     budget: float,
@@ -98,86 +219,29 @@ def solve(
     time_limit_s: float | None = None,
 ) -> Solution:
     """The optimal choice of works for ``budget`` over ``len(yearly)`` years (HiGHS MILP)."""
-    works, years = problem.works, len(yearly)
-    keys = [w.key for w in works]
-    index = {k: i for i, k in enumerate(keys)}
-    streets = sorted({w.street for w in works if w.street is not None})
-    n_x, n_z = len(works) * years, len(streets) * years
-    n_u, n_v = len(problem.sites), len(problem.enquiries)
-    n = n_x + n_z + n_u + n_v
-    if n == 0 or not works:
+    streets = tuple(sorted({w.street for w in problem.works if w.street is not None}))
+    lay = _Layout(problem, len(yearly), streets)
+    if lay.size == 0 or not problem.works:
         return Solution({}, 0.0, 0.0, "empty")
-
-    def x(i: int, y: int) -> int:
-        return i * years + y
-
-    def z(s: int, y: int) -> int:
-        return n_x + s * years + y
-
-    site_index = {s.parcel_id: j for j, s in enumerate(problem.sites)}
-    w_r, w_l = _weights(problem, objective)
-    c = np.zeros(n)
-    for i, w in enumerate(works):
-        for y in range(years):
-            c[x(i, y)] = -w_r * w.risk_reduction * _discount(y + 1)
-    for j, s in enumerate(problem.sites):
-        c[n_x + n_z + j] = -w_l * s.area_mu
-    for e in range(n_v):
-        c[n_x + n_z + n_u + e] = -w_l * problem.enquiry_mu_equivalent
-    rows: list[int] = []
-    cols: list[int] = []
-    vals: list[float] = []
-    upper: list[float] = []
-    scale = 1e-4  # budgets in 10 000 yuan keep the matrix well conditioned
-
-    def add(entries: list[tuple[int, float]], ub: float) -> None:
-        r = len(upper)
-        for col, val in entries:
-            rows.append(r)
-            cols.append(col)
-            vals.append(val)
-        upper.append(ub)
-
-    street_of = {w.key: streets.index(w.street) for w in works if w.street is not None}
-    for i in range(len(works)):
-        add([(x(i, y), 1.0) for y in range(years)], 1.0)
-    mob = problem.mobilisation_yuan * scale
-    total: list[tuple[int, float]] = []
-    for y in range(years):
-        year_row = [(x(i, y), w.cost_yuan * scale) for i, w in enumerate(works)]
-        year_row += [(z(s, y), mob) for s in range(len(streets))]
-        add(year_row, yearly[y] * scale)
-        total += year_row
-    add(total, budget * scale)
-    for i, w in enumerate(works):
-        for y in range(years):
-            if w.key in street_of:
-                add([(x(i, y), 1.0), (z(street_of[w.key], y), -1.0)], 0.0)
-            for q in w.requires:
-                if q in index:
-                    add([(x(i, y), 1.0)] + [(x(index[q], t), -1.0) for t in range(y + 1)], 0.0)
-    for j, s in enumerate(problem.sites):
-        u = n_x + n_z + j
-        for k in s.all_of:
-            add([(u, 1.0)] + [(x(index[k], y), -1.0) for y in range(years)], 0.0)
-        if s.any_of:
-            add([(u, 1.0)] + [(x(index[k], y), -1.0) for k in s.any_of for y in range(years)], 0.0)
-    for e, enq in enumerate(problem.enquiries):
-        v = n_x + n_z + n_u + e
-        add([(v, 1.0)] + [(n_x + n_z + site_index[p], -1.0) for p in enq.sites], 0.0)
-    matrix = coo_array((vals, (rows, cols)), shape=(len(upper), n)).tocsr()
+    rows = _Rows()
+    _budget_rows(lay, rows, budget, yearly)
+    _order_rows(lay, rows)
+    _unlock_rows(lay, rows)
     limit = time_limit_s if time_limit_s is not None else get_rules()["plan"]["time_limit_s"]
     res = milp(
-        c,
-        constraints=LinearConstraint(matrix, -np.inf, np.array(upper)),
-        integrality=np.ones(n),
+        _objective_vector(lay, objective),
+        constraints=rows.constraint(lay.size),
+        integrality=np.ones(lay.size),
         bounds=Bounds(0, 1),
         options={"time_limit": limit, "mip_rel_gap": 1e-9},
     )
     if res.x is None:
         return Solution({}, 0.0, 0.0, f"no solution: {res.message}")
     chosen = {
-        keys[i]: y + 1 for i in range(len(works)) for y in range(years) if res.x[x(i, y)] > 0.5
+        w.key: y + 1
+        for i, w in enumerate(problem.works)
+        for y in range(lay.years)
+        if res.x[lay.x(i, y)] > 0.5
     }
     status = "optimal" if res.status == 0 else "time limit"
     return Solution(

@@ -22,7 +22,6 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from parkgis.config import get_rules
-from parkgis.errors import NotFoundError
 from parkgis.repairs.model import Enquiry, Problem, Site, Work
 from parkgis.repairs.network import Network, Segment, load_network, parcel_connections
 from parkgis.repairs.roads import frontage, pci_grade, rqi_grade
@@ -55,19 +54,6 @@ def estimate_pipe_cost(
     if method == "local":
         return float(band["local_per_point"]) * max(1, defect_points)
     return float(band[f"{method}_per_m"]) * length_m
-
-
-def segment_repair_cost(conn: Connection, segment_id: int) -> dict[str, Any]:
-    """Estimated repair of one segment from its latest assessment: method and cost."""
-    found = segment_repair_costs(conn, [segment_id])
-    if segment_id not in found:
-        raise NotFoundError(
-            message=f"没有管段 {segment_id}",
-            message_en=f"no pipe segment {segment_id}",
-            field="segment_id",
-            found=segment_id,
-        )
-    return found[segment_id]
 
 
 def segment_repair_costs(conn: Connection, segment_ids: list[int]) -> dict[int, dict[str, Any]]:
