@@ -25,11 +25,12 @@ from parkgis.catalogue import Field, Layer, get_layer
 from parkgis.config import get_settings
 from parkgis.errors import ValidationError
 
-FORMATS = ("gpkg", "shp", "geojson", "csv", "xlsx")
+FORMATS = ("gpkg", "shp", "geojson", "fgb", "csv", "xlsx")
 MEDIA_TYPES = {
     "gpkg": "application/geopackage+sqlite3",
     "shp": "application/zip",
     "geojson": "application/geo+json",
+    "fgb": "application/flatgeobuf",
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
@@ -179,6 +180,15 @@ def export_layers(
             found=crs,
             expected=4326,
         )
+    for layer in layers:
+        if fmt in ("shp", "fgb") and not layer.has_geometry:
+            raise _bad(
+                f"无几何的表不能导出为 {fmt}，请用 xlsx、csv 或 gpkg",
+                f"a table without geometry cannot be exported as {fmt}: use xlsx, csv or gpkg",
+                field="format",
+                found=fmt,
+                expected=["xlsx", "csv", "gpkg"],
+            )
     path.parent.mkdir(parents=True, exist_ok=True)
     srid = 4326 if fmt == "geojson" else (crs or get_settings().srid)
     if fmt == "xlsx":
@@ -221,25 +231,11 @@ def _write_ogr(
     data = _geo(frame, srid)
     if fmt == "geojson":
         pyogrio.write_dataframe(data, path, driver="GeoJSON", layer_options={"RFC7946": "YES"})
+    elif fmt == "fgb":
+        pyogrio.write_dataframe(data, path, driver="FlatGeobuf", layer=layer.id)
     else:
         pyogrio.write_dataframe(data, path, driver="GPKG", layer=layer.id, append=append)
     return path
-
-
-def ascii_names(fields: list[Field], limit: int = 10) -> dict[str, str]:
-    """Field name -> unique ASCII name of at most ``limit`` bytes (dBase field names)."""
-    out: dict[str, str] = {}
-    used: set[str] = set()
-    for f in fields:
-        base = re.sub(r"[^A-Za-z0-9_]", "_", f.name)[:limit] or "F"
-        name, n = base, 1
-        while name.upper() in used:
-            suffix = str(n)
-            name = base[: limit - len(suffix)] + suffix
-            n += 1
-        used.add(name.upper())
-        out[f.name] = name
-    return out
 
 
 def _write_shp(
@@ -247,15 +243,8 @@ def _write_shp(
 ) -> list[Path]:
     import pyogrio
 
-    if not layer.has_geometry:
-        raise _bad(
-            "无几何的表不能导出为 Shapefile，请用 xlsx 或 csv",
-            "a table without geometry cannot be a shapefile: use xlsx or csv",
-            field="format",
-            found="shp",
-            expected=["xlsx", "csv"],
-        )
-    short = ascii_names(fields)
+    names = layer.shapefile_names()
+    short = {f.name: names[f.name] for f in fields}
     data = _geo(frame, srid).rename(columns=short)
     pyogrio.write_dataframe(data, path, driver="ESRI Shapefile", encoding="UTF-8")
     cpg = path.with_suffix(".cpg")

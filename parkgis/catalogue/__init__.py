@@ -8,6 +8,7 @@ query, never by editing JSON afterwards.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -41,6 +42,9 @@ class Field:
     description: str = ""
     #: Source column name -> unit of its values when not the field's own (e.g. "MJ_MU" -> "亩").
     alias_units: dict[str, str] = field(default_factory=dict)
+    #: dBase column name (at most 10 bytes) chosen in the TOML; by default one is derived
+    #: from ``name`` (see :meth:`Layer.shapefile_names`).
+    shp_name: str = ""
 
     def visible(self, role: str) -> bool:
         """Whether ``role`` may see this field (admin sees everything)."""
@@ -137,9 +141,41 @@ class Layer:
             return None
         return self.row_filter.get(role, self.row_filter.get("*"))
 
+    def shapefile_names(self) -> dict[str, str]:
+        """Field name -> its dBase column name in a shapefile (unique, ASCII, <= 10 bytes).
+
+        dBase III limits field names to 10 bytes, so exports shorten them; the importer reads
+        the same names back (:func:`parkgis.ingest.mapping.plan_columns`), so a shapefile
+        exported by parkgis re-imports losslessly even without its ``_fields.txt`` note.
+        A field's ``shp_name`` in the TOML wins; the rest are derived in catalogue order.
+        """
+        return _shapefile_names(self.fields)
+
     def label_map(self, lang: str = "zh") -> dict[str, str]:
         """Column name -> label with unit."""
         return {f.name: f.label(lang) for f in self.fields}
+
+
+#: Longest dBase field name, in bytes (dBase III file structure; GDAL's Shapefile driver).
+SHP_NAME_BYTES = 10
+
+
+def _shapefile_names(fields: tuple[Field, ...]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    used = {f.shp_name.upper() for f in fields if f.shp_name}
+    for f in fields:
+        if f.shp_name:
+            out[f.name] = f.shp_name
+            continue
+        base = re.sub(r"[^A-Za-z0-9_]", "_", f.name)[:SHP_NAME_BYTES] or "F"
+        name, n = base, 1
+        while name.upper() in used:
+            suffix = str(n)
+            name = base[: SHP_NAME_BYTES - len(suffix)] + suffix
+            n += 1
+        used.add(name.upper())
+        out[f.name] = name
+    return out
 
 
 def _field(raw: dict[str, Any]) -> Field:
@@ -159,7 +195,16 @@ def _field(raw: dict[str, Any]) -> Field:
         queryable=bool(raw.get("queryable", True)),
         description=raw.get("description", ""),
         alias_units=dict(raw.get("alias_units", {})),
+        shp_name=_checked_shp_name(raw),
     )
+
+
+def _checked_shp_name(raw: dict[str, Any]) -> str:
+    name = str(raw.get("shp_name", ""))
+    if name and (len(name.encode()) > SHP_NAME_BYTES or not re.fullmatch(r"[A-Za-z0-9_]+", name)):
+        msg = f"field {raw['name']}: shp_name {name!r} must be ASCII of at most 10 bytes"
+        raise ValueError(msg)
+    return name
 
 
 def _layer(raw: dict[str, Any]) -> Layer:

@@ -64,6 +64,8 @@ class ColumnPlan:
     lookups: list[tuple[str, Lookup]] = field(default_factory=list)
     extra: list[str] = field(default_factory=list)
     values: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: Columns holding a field the database computes (areas, lengths, grades): not written.
+    computed: list[str] = field(default_factory=list)
 
 
 def load_mapping(path: Path | str | None) -> MappingFile:
@@ -134,17 +136,20 @@ def plan_columns(  # noqa: C901 - one decision per source column (field, unit al
     """
     plan = ColumnPlan()
     by_key: dict[str, Field] = {}
+    fields_by_name = {f.name: f for f in layer.fields}
     # Names and aliases of importable fields first, then their labels, computed fields last
     # (parcels' 面积 is the alias of registered_area_m2, the label of computed area_m2).
     ranked = sorted(layer.fields, key=lambda f: f.computed)
     for f in ranked:
         for name in (f.name, *f.aliases, *f.alias_units):
             by_key.setdefault(key(name), f)
+    # The dBase names parkgis's own shapefile export gives (10 bytes at most).
+    for name, shp_name in layer.shapefile_names().items():
+        by_key.setdefault(key(shp_name), fields_by_name[name])
     for f in ranked:
         for name in (f.label_zh, f.label_en, f.label("zh"), f.label("en")):
             by_key.setdefault(key(name), f)
     lookup_by_key = {key(a): lk for lk in layer.lookups for a in lk.aliases}
-    fields_by_name = {f.name: f for f in layer.fields}
     taken: dict[str, str] = {}
     for column in columns:
         base, unit = split_unit(column)
@@ -176,14 +181,7 @@ def plan_columns(  # noqa: C901 - one decision per source column (field, unit al
             plan.extra.append(column)
             continue
         if target.computed:
-            report.note(
-                f"列 {column} 对应计算字段 {target.name}，由数据库计算，原值存入 extra",
-                f"column {column} matches computed field {target.name}: the database computes "
-                "it; the source value is kept in extra",
-                field=column,
-                action="存入 extra",
-            )
-            plan.extra.append(column)
+            plan.computed.append(column)
             continue
         if target.name in taken:
             report.warning(
@@ -227,11 +225,24 @@ def plan_columns(  # noqa: C901 - one decision per source column (field, unit al
     report.column_map = {c: f.name for c, f in plan.fields.items()} | {
         c: f"{lk.table}.{lk.match} -> {lk.column}" for c, lk in plan.lookups
     }
-    if plan.extra:
-        report.extra_columns = list(plan.extra)
+    if plan.computed:
         report.note(
-            f"未对应字段的列保存在 extra（JSON）中：{', '.join(plan.extra)}",
-            f"columns without a field are kept in extra (JSON): {', '.join(plan.extra)}",
+            f"列 {', '.join(plan.computed)} 是系统计算的字段，由数据库重新计算，文件中的值不写入",
+            f"columns {', '.join(plan.computed)} hold computed fields: the database computes "
+            "them again; the file's values are not written",
+            action="由数据库计算 recomputed",
+        )
+    if plan.extra:
+        # Never silent: a column that maps to no field may be a field lost to a renamed header.
+        report.extra_columns = list(plan.extra)
+        report.warning(
+            f"这些列没有对应的字段，原值保存在 extra（JSON）中：{', '.join(plan.extra)}；"
+            "如果其中有应导入的字段，请用 --mapping 指定",
+            f"these columns match no field and are kept in extra (JSON): "
+            f"{', '.join(plan.extra)}; if one of them is a field, map it with --mapping",
+            field=plan.extra[0],
+            value=list(plan.extra),
+            expected=[f.name for f in layer.fields if not f.computed],
             action="存入 extra",
         )
     return plan
