@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.pool import NullPool
 
+from parkgis.catalogue import protected_tables, tracked_tables
 from parkgis.config import Settings, get_settings
 from parkgis.errors import LocalDatabaseError
 
@@ -67,17 +68,6 @@ def set_actor(conn: Connection, actor: str) -> None:
 #: The non-owner role requests run as (created by postgis/sql/70_security.sql).
 APP_ROLE = "parkgis_app"
 
-#: Tables under row-level security (the policies of postgis/sql/70_security.sql).
-PROTECTED_TABLES = (
-    "bankruptcy_case",
-    "case_event",
-    "case_parcel",
-    "auction",
-    "joint_task",
-    "encumbrance",
-    "history",
-)
-
 
 def enter_scope(
     conn: Connection,
@@ -131,7 +121,7 @@ def row_security_status(conn: Connection, app_role: str = APP_ROLE) -> dict[str,
                 " WHERE p.polrelid = c.oid))) AS unprotected "
                 "FROM (SELECT 1) AS one LEFT JOIN pg_roles r ON r.rolname = :role"
             ),
-            {"role": app_role, "tables": list(PROTECTED_TABLES)},
+            {"role": app_role, "tables": list(protected_tables())},
         )
         .mappings()
         .one()
@@ -165,6 +155,8 @@ def schema_fingerprint() -> str:
     """Hash of every migration and SQL file: changes whenever the schema would."""
     digest = hashlib.sha256()
     root = postgis_dir()
+    # The history triggers are generated from the catalogue's tracked tables.
+    digest.update(repr(sorted(tracked_tables().items())).encode())
     for path in sorted(root.rglob("*")):
         if path.is_file() and path.suffix in {".py", ".sql"} and "__pycache__" not in path.parts:
             digest.update(path.relative_to(root).as_posix().encode())
@@ -235,6 +227,24 @@ def head_revision() -> str:
     return str(ScriptDirectory.from_config(cfg).get_current_head())
 
 
+def _write_history_tables(conn: Connection) -> None:
+    """The catalogue's tracked tables (``history = true``), read by postgis/sql/10_history.sql."""
+    conn.execute(
+        text(
+            "CREATE TABLE logic.history_table (table_name text PRIMARY KEY, "
+            "key_columns text[] NOT NULL)"
+        )
+    )
+    conn.execute(
+        text("COMMENT ON TABLE logic.history_table IS :c"),
+        {"c": "Tables whose changes are recorded in history: layers/*.toml (history = true)"},
+    )
+    conn.execute(
+        text("INSERT INTO logic.history_table VALUES (:t, :k)"),
+        [{"t": t, "k": list(k)} for t, k in tracked_tables().items()],
+    )
+
+
 def rebuild_sql(conn: Connection) -> None:
     """Drop and recreate the ``logic`` schema from ``postgis/sql/*.sql`` in file order.
 
@@ -243,6 +253,7 @@ def rebuild_sql(conn: Connection) -> None:
     """
     conn.execute(text("DROP SCHEMA IF EXISTS logic CASCADE"))
     conn.execute(text("CREATE SCHEMA logic"))
+    _write_history_tables(conn)
     for path in sorted((postgis_dir() / "sql").glob("*.sql")):
         # Through the DB-API cursor without parameters, so a '%' in SQL stays literal.
         conn.connection.cursor().execute(path.read_text(encoding="utf-8"))

@@ -23,7 +23,10 @@ from sqlalchemy import Connection, text
 
 from parkgis.catalogue import Field, Layer, get_layer
 from parkgis.config import get_settings
+from parkgis.documents import xlsx
 from parkgis.errors import ValidationError
+from parkgis.labels import fields as fields_mod
+from parkgis.labels.format import Lang
 
 FORMATS = ("gpkg", "shp", "geojson", "fgb", "csv", "xlsx")
 MEDIA_TYPES = {
@@ -278,39 +281,29 @@ def ledger_cell(value: Any) -> Any:
     return float(value) if hasattr(value, "as_integer_ratio") else str(value)
 
 
-def _sheet_title(title: str, used: set[str]) -> str:
-    base = re.sub(r"[\[\]:*?/\\]", "_", title)[:31] or "Sheet"
-    name, n = base, 2
-    while name in used:
-        name = f"{base[:28]}_{n}"
-        n += 1
-    used.add(name)
-    return name
-
-
 def _write_xlsx(
-    conn: Connection, layers: list[Layer], path: Path, where: list[str] | str | None, role: str
+    conn: Connection,
+    layers: list[Layer],
+    path: Path,
+    where: list[str] | str | None,
+    role: str,
+    lang: Lang = "zh",
 ) -> Path:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    book = Workbook()
-    book.remove(book.active)  # type: ignore[arg-type]
-    used: set[str] = set()
+    """One formatted sheet per layer (the one writer, :mod:`parkgis.documents.xlsx`)."""
+    sheets = []
     for layer in layers:
         fields, frame = fetch(conn, layer, role, where)
-        sheet = book.create_sheet(_sheet_title(layer.title_zh, used))
-        sheet.append([f.label("zh") for f in fields])
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-        for record in frame[[f.name for f in fields]].itertuples(index=False):
-            sheet.append([safe_cell(v) for v in record])
-        sheet.freeze_panes = "A2"
-        for i, f in enumerate(fields, start=1):
-            letter = sheet.cell(row=1, column=i).column_letter
-            sheet.column_dimensions[letter].width = max(10, min(40, 2 * len(f.label("zh")) + 2))
-    book.save(path)
-    return path
+        columns = [
+            xlsx.Column(f.label(lang), fields_mod.column_kind(f))  # type: ignore[arg-type]
+            for f in fields
+        ]
+        rows = [
+            [fields_mod.cell(conn, f, v, lang) for f, v in zip(fields, record, strict=True)]
+            for record in frame[[f.name for f in fields]].itertuples(index=False)
+        ]
+        title = layer.title_zh if lang == "zh" else layer.title_en
+        sheets.append(xlsx.Sheet(title, columns, rows))
+    return xlsx.save(sheets, path, lang)
 
 
 def export_bytes(

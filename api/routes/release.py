@@ -87,7 +87,7 @@ def land_idle(
     clocks = idle.idle_clocks(conn, day)
     rate = idle.disposal_rate(conn, year or day.year)
     if format == "xlsx":
-        return _xlsx(idle.ledger_xlsx(clocks, day, rate), f"idle_land_{day.isoformat()}.xlsx")
+        return _xlsx(idle.ledger_xlsx(conn, clocks, day, rate), f"idle_land_{day.isoformat()}.xlsx")
     return {"as_of": day, "parcels": clocks, "disposal": rate}
 
 

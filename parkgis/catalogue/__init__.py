@@ -95,6 +95,12 @@ class Layer:
     key_fields: tuple[str, ...] = ()
     #: Roles that may edit existing features (PATCH items, ``parkgis edit``); empty = none.
     edit_roles: tuple[str, ...] = ()
+    #: Every change to ``write_table`` is recorded in ``history`` (triggers generated from
+    #: this at migrate time, postgis/sql/10_history.sql); ``history_key`` names a row.
+    history: bool = False
+    history_key: tuple[str, ...] = ("id",)
+    #: ``write_table`` is under row-level security (postgis/sql/70_security.sql).
+    protected: bool = False
 
     @property
     def has_geometry(self) -> bool:
@@ -241,6 +247,9 @@ def _layer(raw: dict[str, Any]) -> Layer:
         key_fields=tuple(raw.get("key_fields", [])),
         write_table=raw.get("write_table", raw["table"]),
         edit_roles=tuple(raw.get("edit_roles", [])),
+        history=bool(raw.get("history", False)),
+        history_key=tuple(raw.get("history_key", [raw.get("id_column", "id")])),
+        protected=bool(raw.get("protected", False)),
     )
 
 
@@ -250,7 +259,7 @@ def load_catalogue() -> dict[str, Layer]:
     folder = resources.files("layers")
     layers: dict[str, Layer] = {}
     for entry in sorted(folder.iterdir(), key=lambda e: e.name):
-        if entry.name.endswith(".toml"):
+        if entry.name.endswith(".toml") and not entry.name.startswith("_"):
             layer = _layer(tomllib.loads(entry.read_text(encoding="utf-8")))
             layers[layer.id] = layer
     return layers
@@ -268,3 +277,49 @@ def get_layer(layer_id: str) -> Layer:
             found=layer_id,
         )
     return layers[layer_id]
+
+
+@dataclass(frozen=True)
+class TableRules:
+    """What the database keeps for a table the park writes: history, row-level security."""
+
+    table: str
+    history: bool
+    history_key: tuple[str, ...]
+    protected: bool
+    #: The layer writing the table, or "" for a table declared in ``layers/_tables.toml``.
+    layer: str = ""
+    #: Why a written table keeps no history (a log of its own, a run table).
+    note: str = ""
+
+
+@lru_cache(maxsize=1)
+def table_rules() -> dict[str, TableRules]:
+    """Every written table of the schema: from the layers and ``layers/_tables.toml``."""
+    out: dict[str, TableRules] = {}
+    for layer in load_catalogue().values():
+        if "." in layer.write_table:
+            continue  # a view: its tables are declared where they are written
+        out[layer.write_table] = TableRules(
+            layer.write_table, layer.history, layer.history_key, layer.protected, layer.id
+        )
+    raw = tomllib.loads((resources.files("layers") / "_tables.toml").read_text(encoding="utf-8"))
+    for t in raw.get("tables", []):
+        out[t["table"]] = TableRules(
+            table=t["table"],
+            history=bool(t.get("history", False)),
+            history_key=tuple(t.get("history_key", ["id"])),
+            protected=bool(t.get("protected", False)),
+            note=str(t.get("note", "")),
+        )
+    return out
+
+
+def tracked_tables() -> dict[str, tuple[str, ...]]:
+    """Tables whose every change is recorded in ``history``, with the columns naming a row."""
+    return {t.table: t.history_key for t in table_rules().values() if t.history}
+
+
+def protected_tables() -> tuple[str, ...]:
+    """Tables under row-level security (the policies of postgis/sql/70_security.sql)."""
+    return tuple(sorted(t.table for t in table_rules().values() if t.protected))

@@ -91,21 +91,33 @@ def land_idle(
 
     day = _as_of(as_of) or date.today()
 
-    def work(conn: Any) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-        return idle.idle_clocks(conn, day), idle.disposal_rate(conn, day.year)
+    def work(conn: Any) -> tuple[list[str], bytes | None]:
+        from parkgis.labels import codes, format
 
-    clocks, rate = _run(work)
-    for c in clocks:
-        fee = f"fee {c['fee_yuan']}" if c["fee_due"] else ""
-        rec = "recoverable" if c["recovery_eligible"] else ""
-        typer.echo(
-            f"{c['plot_no']:<12} {c['status']:<18} {c['idle_since'] or '-'!s:<10} "
-            f"{c['idle_days'] or 0:>5} d {fee} {rec} {c['reason_zh']}"
+        clocks = idle.idle_clocks(conn, day)
+        rate = idle.disposal_rate(conn, day.year)
+        lines = []
+        for c in clocks:
+            fee = f"应征闲置费 {format.yuan(c['fee_yuan'])}" if c["fee_due"] else ""
+            rec = "可无偿收回" if c["recovery_eligible"] else ""
+            status = codes.label(conn, "land_status", c["status"])
+            lines.append(
+                f"{c['plot_no']:<12} {status:<8} 闲置起始 {format.date(c['idle_since'])} "
+                f"{format.days(c['idle_days'] or 0)} {fee} {rec} {c['reason_zh']}"
+            )
+        lines.append(
+            f"{rate['year']} 年处置率 {format.percent(rate['rate'])}"
+            f"（目标 {format.percent(rate['target'])}）"
         )
-    typer.echo(f"disposal {rate['year']}: {rate['rate']} (target {rate['target']})")
-    if xlsx:
-        xlsx.write_bytes(idle.ledger_xlsx(clocks, day, rate))
-        typer.echo(f"ledger written to {xlsx}")
+        ledger = idle.ledger_xlsx(conn, clocks, day, rate) if xlsx else None
+        return lines, ledger
+
+    lines, ledger = _run(work)
+    for line in lines:
+        typer.echo(line)
+    if xlsx and ledger is not None:
+        xlsx.write_bytes(ledger)
+        typer.echo(f"台账已写入 ledger written to {xlsx}")
 
 
 @cases_app.command("list")

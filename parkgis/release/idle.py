@@ -14,28 +14,30 @@ as candidates with a derived idle_since.
 
 from __future__ import annotations
 
-import io
 from datetime import date
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
 from sqlalchemy import Connection, text
 
-from parkgis.export import ledger_cell as _cell
+from parkgis.documents import xlsx
+from parkgis.labels import codes, format
+from parkgis.labels.format import Lang
 from parkgis.release._common import rules, today
 
-LOCKED = ("idle", "inefficient", "bankruptcy_estate")
 DISPOSAL_STOCK = ("idle", "approved_unsupplied")
 
 _SQL = """
-SELECT p.id AS parcel_id, p.plot_no, p.parcel_code, p.status, p.status_since, p.tenure,
+SELECT p.id AS parcel_id, p.plot_no, p.parcel_code, p.status, s.is_locked AS locked,
+       p.status_since, p.tenure,
        p.area_m2, p.area_mu, p.holder_firm_id, f.name AS holder_name, p.agreed_start_on,
        p.actual_start_on, p.developed_share, p.invested_share, p.idle_since,
        p.government_cause, p.land_price_yuan,
        (SELECT c.case_no FROM case_parcel cp JOIN bankruptcy_case c ON c.id = cp.case_id
          WHERE cp.parcel_id = p.id AND c.stage <> 'closed' ORDER BY c.id LIMIT 1) AS case_no
-  FROM parcel p LEFT JOIN firm f ON f.id = p.holder_firm_id
- WHERE p.status IN ('idle', 'inefficient', 'bankruptcy_estate')
+  FROM parcel p JOIN land_status s ON s.code = p.status
+  LEFT JOIN firm f ON f.id = p.holder_firm_id
+ WHERE s.is_locked
     OR (p.status IN ('in_use', 'approved_unsupplied') AND p.actual_start_on IS NULL
         AND p.agreed_start_on IS NOT NULL AND p.agreed_start_on <= :cutoff)
  ORDER BY p.plot_no
@@ -50,10 +52,14 @@ _WHY = {
 
 
 def clock(row: dict[str, Any], as_of: date) -> dict[str, Any]:
-    """The idle-land clock of one parcel row on ``as_of`` (MLR Order 53 Art. 2, 8, 14)."""
+    """The idle-land clock of one parcel row on ``as_of`` (MLR Order 53 Art. 2, 8, 14).
+
+    ``row["locked"]`` is land_status.is_locked of its status (a row without it is locked
+    land); an unlocked parcel is a candidate: not started a year after the agreed start.
+    """
     cfg = rules("idle_land")
     since = row.get("idle_since")
-    candidate = row["status"] not in LOCKED
+    candidate = not row.get("locked", True)
     if since is None and row.get("agreed_start_on") and row.get("actual_start_on") is None:
         since = row["agreed_start_on"]
     out = dict(row)
@@ -165,43 +171,73 @@ LEDGER_COLUMNS = [
 ]
 
 
-def ledger_xlsx(
-    clocks: list[dict[str, Any]], as_of: date, disposal: dict[str, Any] | None = None
-) -> bytes:
-    """The idle-land ledger (闲置土地台账) as an XLSX workbook, headers in Chinese and English."""
-    from openpyxl import Workbook
+#: Kinds of the ledger's columns that are not text (:mod:`parkgis.documents.xlsx`).
+_LEDGER_KINDS: dict[str, xlsx.Kind] = {
+    "area_m2": "m2",
+    "area_mu": "mu",
+    "agreed_start_on": "date",
+    "idle_since": "date",
+    "idle_days": "integer",
+    "fee_yuan": "yuan",
+    "recovery_eligible_from": "date",
+}
 
-    wb = Workbook()
-    ws = wb.active
-    assert ws is not None
-    ws.title = "闲置土地台账"
-    ws.append([f"闲置与低效用地台账 Idle-land ledger — {as_of.isoformat()}"])
-    ws.append([zh for _, zh, _ in LEDGER_COLUMNS])
-    ws.append([en for _, _, en in LEDGER_COLUMNS])
-    for row in clocks:
-        ws.append([_cell(row.get(key)) for key, _, _ in LEDGER_COLUMNS])
+
+def _ledger_value(conn: Connection, key: str, row: dict[str, Any], lang: Lang) -> Any:
+    value = row.get(key)
+    if key == "status":
+        return codes.label(conn, "land_status", value, lang)
+    if key == "reason_zh" and lang == "en":
+        return row.get("reason_en")
+    if key == "government_cause" and not value:
+        return "无" if lang == "zh" else "none"
+    if key in ("fee_due", "recovery_eligible"):
+        return format.yes_no(value, lang)
+    if key == "fee_yuan" and value is None:
+        return "不适用" if lang == "zh" else "n/a"
+    if key == "case_no" and not value:
+        return "无" if lang == "zh" else "none"
+    return value
+
+
+def ledger_xlsx(
+    conn: Connection,
+    clocks: list[dict[str, Any]],
+    as_of: date,
+    disposal: dict[str, Any] | None = None,
+    lang: Lang = "zh",
+) -> bytes:
+    """The idle-land ledger (闲置土地台账) as a formatted XLSX workbook (Chinese or English)."""
+    columns = [
+        xlsx.Column(zh if lang == "zh" else en, _LEDGER_KINDS.get(key, "text"))
+        for key, zh, en in LEDGER_COLUMNS
+    ]
+    rows = [[_ledger_value(conn, key, row, lang) for key, _, _ in LEDGER_COLUMNS] for row in clocks]
+    title = f"闲置土地台账 {format.date(as_of)}" if lang == "zh" else f"Idle land {as_of}"
+    sheets = [xlsx.Sheet(title, columns, rows)]
     if disposal:
-        summary = wb.create_sheet("年度处置率")
-        summary.append(
-            [
-                "年度 Year",
-                "处置(亩) Disposed mu",
-                "存量(亩) Stock mu",
-                "处置率 Rate",
-                "目标 Target",
-                "达标 Meets",
-            ]
+        zh = lang == "zh"
+        sheets.append(
+            xlsx.Sheet(
+                "年度处置率" if zh else "Disposal rate",
+                [
+                    xlsx.Column("年度" if zh else "Year", "integer"),
+                    xlsx.Column("处置面积" if zh else "Disposed", "mu"),
+                    xlsx.Column("存量面积" if zh else "Stock", "mu"),
+                    xlsx.Column("处置率" if zh else "Rate", "percent"),
+                    xlsx.Column("目标" if zh else "Target", "percent"),
+                    xlsx.Column("是否达标" if zh else "Meets target", "text"),
+                ],
+                [
+                    [
+                        disposal["year"],
+                        disposal["disposed_mu"],
+                        disposal["stock_mu"],
+                        disposal["rate"],
+                        disposal["target"],
+                        format.yes_no(disposal["meets_target"], lang),
+                    ]
+                ],
+            )
         )
-        summary.append(
-            [
-                disposal["year"],
-                disposal["disposed_mu"],
-                disposal["stock_mu"],
-                disposal["rate"],
-                disposal["target"],
-                _cell(disposal["meets_target"]),
-            ]
-        )
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return xlsx.workbook(sheets, lang)

@@ -59,42 +59,37 @@ COMMENT ON FUNCTION logic.record_history() IS
   'AFTER ... FOR EACH STATEMENT with transition tables: one history row per changed row; '
   'TG_ARGV = key columns';
 
+-- The tracked tables come from the layer catalogue (history = true in layers/*.toml and
+-- layers/_tables.toml): parkgis.db.rebuild_sql writes them into logic.history_table
+-- before this file runs, so a table is tracked by saying so once, in the catalogue.
 DO $$
 DECLARE
-    tracked CONSTANT text[][] := ARRAY[
-        ['zone', 'id'], ['firm', 'id'], ['firm_indicator', 'firm_id,year'], ['parcel', 'id'],
-        ['encumbrance', 'id'], ['building', 'id'], ['building_unit', 'id'],
-        ['road_segment', 'id'], ['manhole', 'id'], ['pipe_segment', 'id'],
-        ['inspection', 'id'], ['defect', 'id'], ['poi', 'id'], ['bankruptcy_case', 'id'],
-        ['case_parcel', 'case_id,parcel_id'], ['case_event', 'id'], ['auction', 'id'],
-        ['joint_task', 'id'], ['investor_enquiry', 'id'], ['app_user', 'id']
-    ];
-    i integer;
+    tracked record;
     args text;
     generated text;
 BEGIN
-    FOR i IN 1 .. array_length(tracked, 1) LOOP
+    FOR tracked IN SELECT table_name, key_columns FROM logic.history_table ORDER BY table_name LOOP
         SELECT string_agg(quote_literal(c), ', ') INTO args
-          FROM unnest(string_to_array(tracked[i][2], ',')) AS c;
+          FROM unnest(tracked.key_columns) AS c;
         SELECT coalesce(string_agg(quote_literal(attname), ', '), '') INTO generated
           FROM pg_attribute
-         WHERE attrelid = format('public.%I', tracked[i][1])::regclass AND attgenerated <> '';
+         WHERE attrelid = format('public.%I', tracked.table_name)::regclass AND attgenerated <> '';
         EXECUTE format(
             'CREATE TRIGGER bump_version BEFORE UPDATE ON public.%I '
-            'FOR EACH ROW EXECUTE FUNCTION logic.bump_version(%s)', tracked[i][1], generated);
+            'FOR EACH ROW EXECUTE FUNCTION logic.bump_version(%s)', tracked.table_name, generated);
         -- PostgreSQL allows transition tables on single-event triggers only: three triggers.
         EXECUTE format(
             'CREATE TRIGGER record_history AFTER INSERT ON public.%I REFERENCING NEW TABLE AS '
             'new_rows FOR EACH STATEMENT EXECUTE FUNCTION logic.record_history(%s)',
-            tracked[i][1], args);
+            tracked.table_name, args);
         EXECUTE format(
             'CREATE TRIGGER record_history_update AFTER UPDATE ON public.%I REFERENCING OLD '
             'TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT '
-            'EXECUTE FUNCTION logic.record_history(%s)', tracked[i][1], args);
+            'EXECUTE FUNCTION logic.record_history(%s)', tracked.table_name, args);
         EXECUTE format(
             'CREATE TRIGGER record_history_delete AFTER DELETE ON public.%I REFERENCING OLD '
             'TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION logic.record_history(%s)',
-            tracked[i][1], args);
+            tracked.table_name, args);
     END LOOP;
 END
 $$;

@@ -54,7 +54,7 @@ def test_idle_fee_and_recovery(conn: Connection) -> None:
     assert c["I-3"]["candidate"] and c["I-3"]["idle_since"] == date(2023, 1, 1)
     assert c["I-3"]["fee_due"] and c["I-3"]["fee_yuan"] is None  # no land price on record
     assert "OK-1" not in c
-    xlsx = idle.ledger_xlsx(list(c.values()), date(2024, 2, 29))
+    xlsx = idle.ledger_xlsx(conn, list(c.values()), date(2024, 2, 29))
     assert xlsx[:2] == b"PK"
 
 

@@ -1,0 +1,1 @@
+"""Documents people print or open: one XLSX writer (:mod:`parkgis.documents.xlsx`)."""
