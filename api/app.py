@@ -8,11 +8,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 
+from api import logs
+from api.csrf import csrf_guard
 from api.errors import add_exception_handlers
+from api.headers import SecurityHeadersMiddleware
 from api.middleware import RequestContextMiddleware
 from parkgis import db
 from parkgis.config import Settings, get_settings
@@ -28,6 +31,9 @@ ROUTER_MODULES = (
     "api.routes.repairs",
     "api.routes.matching",
     "api.routes.maps",
+    "api.routes.docs",
+    "api.pages.signin",
+    "api.pages.staff",
     "api.routes.tiles",
     "api.routes.edit",
     "api.routes.features",
@@ -57,6 +63,10 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         "land release and repair planning.",
         version="0.1.0",
         lifespan=lifespan,
+        docs_url=None,  # api/routes/docs.py serves both with their own Content-Security-Policy
+        redoc_url=None,
+        # Every write a browser cookie could authorise is checked here, before any route.
+        dependencies=[Depends(csrf_guard)],
     )
     app.state.settings = settings
     app.state.engine = engine or db.make_engine(
@@ -64,6 +74,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     )
     add_exception_handlers(app)
     app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_mb * 1_000_000)
+    app.add_middleware(SecurityHeadersMiddleware)
+    logs.install()
     for name in ROUTER_MODULES:
         try:
             module = importlib.import_module(name)

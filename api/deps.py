@@ -9,7 +9,9 @@ from typing import Annotated, Any
 from fastapi import Depends, Header, Request
 from sqlalchemy import Connection, Engine
 
+from api.csrf import SESSION_COOKIE
 from parkgis import auth, db
+from parkgis.access import sessions
 from parkgis.auth import ANONYMOUS, User
 from parkgis.errors import AuthenticationError, PermissionDeniedError
 
@@ -29,24 +31,34 @@ def _key_from(x_api_key: str | None, authorization: str | None) -> str | None:
     return None
 
 
-#: Cookie set by the map pages (``/map...?key=``) so a browser can open staff maps; honoured
-#: for GET/HEAD only, so a cross-site form cannot act with it (api/routes/maps.py).
-KEY_COOKIE = "parkgis_key"
-
-
 def current_user(
     request: Request,
     x_api_key: Annotated[str | None, Header(alias="X-API-Key", include_in_schema=False)] = None,
     authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> User:
-    """The caller: anonymous (public role) without a key, 401 with a bad key."""
+    """The caller: by API key (header), else by sign-in session (cookie), else anonymous.
+
+    A bad key is a 401. A session cookie that no longer counts (signed out, expired, user
+    revoked) makes the caller anonymous, so the page offers the sign-in again. Writes
+    with the cookie have passed :func:`api.csrf.csrf_guard` (the app's dependency).
+    """
     key = _key_from(x_api_key, authorization)
-    if key is None and request.method in ("GET", "HEAD"):
-        key = request.cookies.get(KEY_COOKIE) or None
-    if key is None:
+    if key is not None:
+        with get_engine(request).connect() as conn:
+            user = auth.authenticate(conn, key)
+    else:
+        user = session_user(request)
+    request.state.user_name = user.name
+    return user
+
+
+def session_user(request: Request) -> User:
+    """The user of the request's sign-in session cookie, or anonymous."""
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
         return ANONYMOUS
-    with get_engine(request).connect() as conn:
-        return auth.authenticate(conn, key)
+    with get_engine(request).begin() as conn:
+        return sessions.session_user(conn, token) or ANONYMOUS
 
 
 CurrentUser = Annotated[User, Depends(current_user)]

@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request, status
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -52,9 +52,18 @@ def _status_for(exc: ParkgisError) -> int:
     return status.HTTP_400_BAD_REQUEST
 
 
-async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
+def wants_html(request: Request) -> bool:
+    """A browser navigating (Accept names text/html), not an API client or a script."""
+    return "text/html" in request.headers.get("accept", "")
+
+
+async def _domain_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ParkgisError)
     code = _status_for(exc)
+    if wants_html(request):
+        from api.pages.errors import error_page
+
+        return error_page(request, code, exc)
     return problem(code, type(exc).__name__, exc.message_en or exc.message, **exc.to_dict())
 
 

@@ -10,12 +10,14 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.logs import redact_target
+
 log = logging.getLogger("parkgis.access")
 
 
 class RequestContextMiddleware:
     """Give each request an id (``X-Request-ID``, kept when the caller sends a sane one),
-    return it in the response, and log method, path, status and duration as JSON."""
+    return it in the response, and log method, path, status, duration and user as JSON."""
 
     def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
         self.app = app
@@ -70,15 +72,20 @@ class RequestContextMiddleware:
 
     @staticmethod
     def _log(scope: Scope, status: int, started: float, request_id: str) -> None:
+        """One JSON line: id, method, path (secrets redacted), status, ms, user name."""
+        query = (scope.get("query_string") or b"").decode("latin-1")
+        target = scope.get("path", "") + (f"?{query}" if query else "")
         log.info(
             json.dumps(
                 {
                     "request_id": request_id,
                     "method": scope.get("method"),
-                    "path": scope.get("path"),
+                    "path": redact_target(target),
                     "status": status,
                     "ms": round((time.perf_counter() - started) * 1000, 1),
-                }
+                    "user": scope.get("state", {}).get("user_name", "anonymous"),
+                },
+                ensure_ascii=False,
             )
         )
 

@@ -139,7 +139,9 @@ def create_user(
 
 
 def revoke_user(conn: Connection, name: str) -> None:
-    """Revoke a user's key (the row stays for the history)."""
+    """Revoke a user's key (the row stays for the history) and end their sign-in sessions."""
+    from parkgis.access.sessions import end_user_sessions
+
     done = conn.execute(
         text("UPDATE app_user SET revoked_at = now() WHERE name = :n AND revoked_at IS NULL"),
         {"n": name},
@@ -151,6 +153,7 @@ def revoke_user(conn: Connection, name: str) -> None:
             field="name",
             found=name,
         )
+    end_user_sessions(conn, name)
     _cache.clear()
 
 

@@ -5,6 +5,8 @@ See ``parkgis.maps`` for the pages, the scripts they load and the basemap choice
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -29,6 +31,12 @@ GRADE_COLOURS = {"1": "#1a9850", "2": "#fee08b", "3": "#fc8d59", "4": "#d73027"}
 GRADE_LABELS = {"1": "Ⅰ级", "2": "Ⅱ级", "3": "Ⅲ级", "4": "Ⅳ级"}
 #: Colours of the CJJ 36-2016 road condition grades A..D.
 PCI_COLOURS = {"A": "#1a9850", "B": "#91cf60", "C": "#fc8d59", "D": "#d73027"}
+#: Tile servers of the basemaps above (the pages' Content-Security-Policy allows their images).
+BASEMAP_TILE_HOSTS = (
+    "https://tile.openstreetmap.org",
+    "https://*.tianditu.gov.cn",
+    "https://*.is.autonavi.com",
+)
 GAODE_NOTE = (
     "高德底图为GCJ-02坐标：边界等叠加图层已偏移对齐，矢量瓦片图层未偏移（约偏差500米）。"
     " Gaode basemap is GCJ-02: overlays are shifted to match; vector tiles are not (~500 m)."
@@ -253,10 +261,28 @@ def geojson_overlay(
         p for p in (popup or []) if data["features"] and p[0] in data["features"][0]["properties"]
     ]
     if fields:
+        data = escape_popup_values(data, [p[0] for p in fields])
         kwargs["popup"] = folium.GeoJsonPopup(
             fields=[p[0] for p in fields], aliases=[p[1] for p in fields], labels=True
         )
     return folium.GeoJson(data, name=name, style_function=fn, show=show, **kwargs)
+
+
+def escape_popup_values(data: dict[str, Any], fields: list[str]) -> dict[str, Any]:
+    """A copy of ``data`` whose popup ``fields`` are HTML-escaped text.
+
+    folium's ``GeoJsonPopup`` inserts property values into the popup as HTML: a stored
+    ``<img src=x onerror=...>`` in a road or parcel name would run in every visitor's
+    browser. Escaping here, where the values enter the map, makes them text.
+    """
+    features = []
+    for feature in data["features"]:
+        props = dict(feature.get("properties") or {})
+        for name in fields:
+            if isinstance(props.get(name), str):
+                props[name] = html.escape(props[name], quote=True)
+        features.append({**feature, "properties": props})
+    return {**data, "features": features}
 
 
 def finish(m: folium.Map, controls: dict[str, Any]) -> folium.Map:
@@ -265,9 +291,21 @@ def finish(m: folium.Map, controls: dict[str, Any]) -> folium.Map:
     return m
 
 
-def render_page(m: folium.Map) -> str:
-    """The map as a complete HTML page."""
-    return str(m.get_root().render())
+def render_page(m: folium.Map, nonce: str | None = None) -> str:
+    """The map as a complete HTML page; ``nonce`` is put on every ``<script>`` tag.
+
+    The page's Content-Security-Policy (api/headers.py) runs only scripts with the
+    request's nonce. Every ``<script>`` of folium's output is folium's own: it writes
+    values into scripts with ``tojson`` (``<`` and ``>`` escaped) and popup values are
+    escaped at the source (``geojson_overlay``), so no stored text can become a tag.
+    """
+    html = str(m.get_root().render())
+    if nonce is None:
+        return html
+    return _SCRIPT_TAG.sub(f'<script nonce="{nonce}"', html)
+
+
+_SCRIPT_TAG = re.compile(r"<script(?=[\s>])", re.IGNORECASE)
 
 
 def add_gaode_note(m: folium.Map, notes: list[str], basemap: Basemap) -> None:

@@ -19,6 +19,7 @@ not shifted (the page says so: they sit about 500 m off the Gaode basemap); ``no
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from typing import Any
 
@@ -40,6 +41,7 @@ from parkgis.map_elements import (
     VectorTileLayer,
     add_gaode_note,
     basemap_from_settings,
+    escape_popup_values,
     finish,
     geojson_overlay,
     legend_section,
@@ -394,6 +396,7 @@ def layer_map(
     popup = popup_fields(layer, role)
     kwargs: dict[str, Any] = {}
     if popup and data["features"]:
+        shown = escape_popup_values(shown, [p[0] for p in popup])
         kwargs["popup"] = folium.GeoJsonPopup(
             fields=[p[0] for p in popup], aliases=[p[1] for p in popup]
         )
@@ -403,12 +406,12 @@ def layer_map(
     labels = map_data.code_labels(conn, layer_id, color_by) if color_by else {}
     rows = "".join(
         f'<div><i style="background:{c};display:inline-block;width:12px;height:10px"></i> '
-        f"{labels.get(code, code)}</div>"
+        f"{html.escape(str(labels.get(code, code)))}</div>"
         for code, c in colors.items()
     )
     legend = (
         '<div style="position:absolute;bottom:20px;right:10px;z-index:1000;background:#fff;'
-        f'padding:6px;font-size:12px"><b>{layer.title_zh}</b>{rows}</div>'
+        f'padding:6px;font-size:12px"><b>{html.escape(layer.title_zh)}</b>{rows}</div>'
     )
     root = m.get_root()
     if isinstance(root, Figure):

@@ -1,51 +1,32 @@
 """Map viewer pages: ``/map`` (investment promotion), ``/map/infrastructure``, parcel search.
 
-Signing in from a browser: open ``/map/infrastructure?key=<API key>`` once. The key is
-checked, stored in an HttpOnly cookie (``parkgis_key``, SameSite=Lax, 8 hours) and the
-browser is redirected to the same page without the key, so it does not stay in the
-address bar or the history. ``api.deps.current_user`` accepts that cookie for GET/HEAD
-requests only (pages, items, tiles), never for a request that changes data.
+Staff open the staff maps after signing in at ``/signin`` (a session cookie, never the
+key: api/pages/signin.py); a browser without a session is sent there and comes back.
+Every inline script of the page carries the request's CSP nonce (api/headers.py).
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Literal
 
+import folium
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 
-from api.deps import KEY_COOKIE, Conn, CurrentUser, get_engine, require_roles
-from parkgis import auth, map_data, maps
+from api.deps import Conn, CurrentUser, require_roles
+from parkgis import map_data, maps
 
 router = APIRouter(tags=["maps"])
 
 INFRASTRUCTURE_ROLES = ("infrastructure", "land_bureau", "admin")
-COOKIE_SECONDS = 8 * 3600
 BasemapParam = Annotated[
     Literal["osm", "tianditu", "gaode", "none"] | None,
     Query(description="Override the configured basemap (PARKGIS_BASEMAP) for this page."),
 ]
-KeyParam = Annotated[
-    str | None,
-    Query(description="API key: checked, stored in a cookie, then removed from the URL."),
-]
 
 
-def _sign_in(request: Request, key: str) -> Response:
-    """Check ``key``, set the cookie and redirect to the page without the key (303)."""
-    with get_engine(request).connect() as conn:
-        auth.authenticate(conn, key.strip())
-    response = RedirectResponse(str(request.url.remove_query_params("key")), status_code=303)
-    response.set_cookie(
-        KEY_COOKIE,
-        key.strip(),
-        max_age=COOKIE_SECONDS,
-        httponly=True,
-        samesite="lax",
-        secure=request.url.scheme == "https",
-        path="/",
-    )
-    return response
+def _page(request: Request, m: folium.Map) -> HTMLResponse:
+    return HTMLResponse(maps.render_page(m, nonce=request.state.csp_nonce))
 
 
 def _basemap(request: Request, basemap: str | None) -> maps.Basemap:
@@ -57,14 +38,11 @@ def promotion_map(
     request: Request,
     conn: Conn,
     user: CurrentUser,
-    key: KeyParam = None,
     enquiry: Annotated[int | None, Query(description="Show this enquiry's matched sites.")] = None,
     basemap: BasemapParam = None,
 ) -> Response:
-    if key:
-        return _sign_in(request, key)
     m = maps.promotion_map(conn, user.role, _basemap(request, basemap), enquiry_id=enquiry)
-    return HTMLResponse(maps.render_page(m))
+    return _page(request, m)
 
 
 @router.get(
@@ -76,15 +54,12 @@ def infrastructure_map(
     request: Request,
     conn: Conn,
     user: CurrentUser,
-    key: KeyParam = None,
     plan: Annotated[int | None, Query(description="Highlight this repair plan's works.")] = None,
     basemap: BasemapParam = None,
 ) -> Response:
-    if key:
-        return _sign_in(request, key)
     require_roles(*INFRASTRUCTURE_ROLES)(user)
     m = maps.infrastructure_map(conn, user.role, _basemap(request, basemap), plan_id=plan)
-    return HTMLResponse(maps.render_page(m))
+    return _page(request, m)
 
 
 @router.get("/map/search", summary="Find parcels by plot number 地块查询")

@@ -171,6 +171,9 @@ def _item(
     return {
         "key": key,
         "article": article,
+        # The article in each language alone, for pages that never mix the two.
+        "article_zh": article.partition(" Art.")[0],
+        "article_en": "Art." + article.partition(" Art.")[2] if " Art." in article else article,
         "label_zh": zh,
         "label_en": en,
         "due_on": due,

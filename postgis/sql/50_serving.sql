@@ -20,7 +20,8 @@ BEGIN
     FOR t IN
         SELECT tablename FROM pg_tables
          WHERE schemaname = 'public'
-           AND tablename NOT IN ('history', 'layer_change', 'alembic_version', 'spatial_ref_sys')
+           AND tablename NOT IN ('history', 'layer_change', 'alembic_version', 'spatial_ref_sys',
+                                 'web_session')
     LOOP
         EXECUTE format(
             'CREATE TRIGGER bump_layer_change AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE '

@@ -275,7 +275,8 @@ CREATE POLICY append ON public.history FOR INSERT WITH CHECK (true);
 
 -- 5. Grants ----------------------------------------------------------------------------
 -- Everything of schemas public and logic that is not an extension's (PostGIS keeps its
--- own), minus: app_user (API keys: read by the owner's authentication connection only),
+-- own), minus: app_user and web_session (API keys and sign-in sessions: read by the
+-- owner's authentication connection only),
 -- writes to history (append only) and to alembic_version.
 
 DO $$
@@ -306,6 +307,9 @@ BEGIN
         END IF;
     END LOOP;
     REVOKE ALL ON public.app_user FROM parkgis_app;
+    IF to_regclass('public.web_session') IS NOT NULL THEN
+        REVOKE ALL ON public.web_session FROM parkgis_app;
+    END IF;
     REVOKE UPDATE, DELETE ON public.history FROM parkgis_app;
     REVOKE INSERT, UPDATE, DELETE ON public.alembic_version FROM parkgis_app;
     GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA logic TO parkgis_app;

@@ -24,6 +24,7 @@ from sqlalchemy import create_engine
 from api.app import create_app
 from api.vendor import vendor
 from tests.maps.conftest import MapPark, map_settings
+from tests.pages.conftest import sign_in_browser
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -174,8 +175,10 @@ def test_infrastructure_map_in_chromium(
 ) -> None:
     page = browser_page
     watch = Watch(page, server)
-    page.goto(f"{server}/map/infrastructure?key={map_park.keys['infrastructure']}")
-    assert "key=" not in page.url  # the key went into the cookie
+    page.goto(f"{server}/map/infrastructure")
+    assert page.url.startswith(f"{server}/signin?next=")  # no session: the sign-in form
+    sign_in_browser(page, server, map_park.keys["infrastructure"], "/map/infrastructure")
+    assert page.url == f"{server}/map/infrastructure"
     _wait(page, "window.parkgisVisible.pipes === 1 && window.parkgisVisible.manholes === 2")
     seen = _visible(page)
     assert seen["parcels"] == 4 and seen["roads"] == 2

@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from api.vendor import VENDOR_DIR, vendor
 from tests.maps.conftest import MapPark, map_settings, shows
+from tests.pages.conftest import sign_in
 
 ASSET = re.compile(r"<(?:script|link)\b[^>]*?(?:src|href)=\"([^\"]+)\"")
 
@@ -72,22 +73,15 @@ def test_infrastructure_map_needs_a_staff_role(client: TestClient, map_park: Map
         assert "__pci_grade" in r.text  # roads by condition (CJJ 36)
 
 
-def test_browser_sign_in_with_key_sets_a_cookie(map_park: MapPark) -> None:
+def test_a_signed_in_browser_opens_the_staff_map_and_its_tiles(map_park: MapPark) -> None:
     app = create_app(settings=map_settings(), engine=map_park.engine)
     with TestClient(app, follow_redirects=False) as c:
-        r = c.get("/map/infrastructure?key=pk_wrong_key_0000000000")
-        assert r.status_code == 401
         r = c.get("/map/infrastructure", params={"key": map_park.keys["infrastructure"]})
-        assert r.status_code == 303
-        assert r.headers["location"].endswith("/map/infrastructure")
-        assert "key=" not in r.headers["location"]
-        cookie = r.headers["set-cookie"]
-        assert (
-            "parkgis_key=" in cookie and "HttpOnly" in cookie and "samesite=lax" in cookie.lower()
-        )
-        r = c.get("/map/infrastructure")  # the client keeps the cookie
-        assert r.status_code == 200
-        # The cookie also authenticates the tiles the page fetches (GET only).
+        assert r.status_code == 401  # a key in the address signs nobody in
+        assert "set-cookie" not in r.headers
+        sign_in(c, map_park.keys["infrastructure"], "/map/infrastructure")
+        assert c.get("/map/infrastructure").status_code == 200
+        # The session also authenticates the tiles the page fetches.
         tile = c.get("/collections/pipes/tiles/WebMercatorQuad/0/0/0")
         assert tile.status_code == 200
 
