@@ -35,7 +35,6 @@ def source_geometries(
     None (with the reason in ``report``) when there are none, the CRS is unknown or
     cannot be guessed, the transformation fails, or nothing lies in the park's region.
     """
-    settings = get_settings()
     if not src.has_geometry:
         report.error(
             "文件没有几何（需要 WKT 列或 x/y 坐标列）",
@@ -56,23 +55,7 @@ def source_geometries(
         )
         return None
     source_crs = _source_crs(src, geoms[present], report, crs)
-    if source_crs is None:
-        return None
-    report.crs = f"{source_crs.name} -> EPSG:{settings.srid}"
-    if from_gcj02:
-        report.note(
-            "按高德 GCJ-02 坐标迭代反算回 CGCS2000/WGS84",
-            "GCJ-02 (Gaode) coordinates shifted back to CGCS2000/WGS84 by iteration",
-        )
-    try:
-        geoms[present] = validate.reproject(geoms[present], source_crs, settings.srid, from_gcj02)
-    except Exception as exc:  # pyproj raises several types for impossible transforms
-        report.error(
-            f"坐标转换失败：{exc}",
-            f"coordinate transformation failed: {exc}",
-            field="geometry",
-            action=REFUSED,
-        )
+    if source_crs is None or not _to_storage(geoms, present, source_crs, from_gcj02, report):
         return None
     if not inside_region(conn, geoms, present, rows, report):
         return None
@@ -84,6 +67,30 @@ def source_geometries(
         strict,
         nullable=not info["geom"].not_null,
     )
+
+
+def _to_storage(
+    geoms: np.ndarray, present: np.ndarray, source: CRS, from_gcj02: bool, report: ImportReport
+) -> bool:
+    """Reproject the present geometries in place to the storage CRS (False on failure)."""
+    srid = get_settings().srid
+    report.crs = f"{source.name} -> EPSG:{srid}"
+    if from_gcj02:
+        report.note(
+            "按高德 GCJ-02 坐标迭代反算回 CGCS2000/WGS84",
+            "GCJ-02 (Gaode) coordinates shifted back to CGCS2000/WGS84 by iteration",
+        )
+    try:
+        geoms[present] = validate.reproject(geoms[present], source, srid, from_gcj02)
+    except Exception as exc:  # pyproj raises several types for impossible transforms
+        report.error(
+            f"坐标转换失败：{exc}",
+            f"coordinate transformation failed: {exc}",
+            field="geometry",
+            action=REFUSED,
+        )
+        return False
+    return True
 
 
 def inside_region(
