@@ -176,11 +176,37 @@ def check_keys(
     rows: list[int],
     report: ImportReport,
 ) -> None:
-    if not keys or not all(any(k in r for r in records) for k in keys):
+    if not keys:
+        return
+    absent = [k for k in keys if not any(k in r for r in records)]
+    matching = report.mode in ("upsert", "replace")
+    if absent and matching:
+        fields = [layer.field(k) for k in absent]
+        report.error(
+            f"按{'、'.join(f.label_zh for f in fields)}更新已有数据，但文件中没有这一列",
+            f"updating existing rows needs {', '.join(f.label_en for f in fields)} "
+            f"({', '.join(absent)}) in the file, and it has no such column",
+            field=absent[0],
+            expected=[name for f in fields for name in (f.name, f.label_zh, *f.aliases)],
+            action=_REFUSED,
+        )
+        return
+    if absent:
         return
     seen: dict[tuple[Any, ...], int] = {}
     for rec, row in zip(records, rows, strict=True):
         value = tuple(rec.get(k) for k in keys)
+        if matching and any(v is None for v in value):
+            blank = [k for k, v in zip(keys, value, strict=True) if v is None]
+            report.error(
+                f"此行缺少用于匹配的{'、'.join(layer.field(k).label_zh for k in blank)}",
+                f"this row has no {', '.join(blank)} to match an existing row",
+                row=row,
+                field=blank[0],
+                expected="a value",
+                action=_REFUSED,
+            )
+            continue
         if all(v is None for v in value):
             continue
         if value in seen:

@@ -114,10 +114,20 @@ def normalise_unit(unit: str) -> str:
 
 
 def unit_factor(source_unit: str, field_unit: str) -> float | None:
-    """Factor turning ``source_unit`` into ``field_unit`` (1 when equal, None when unknown)."""
+    """Factor turning ``source_unit`` into ``field_unit`` (1 when equal, None when unknown).
+
+    Rates convert part by part: 万元/亩 -> 元/亩 is 万元->元 over 亩->亩 (10 000), and
+    万元/公顷 -> 元/亩 is 10 000 / 15.
+    """
     src, dst = normalise_unit(source_unit), normalise_unit(field_unit)
     if src == dst:
         return 1.0
+    if "/" in src and "/" in dst:
+        (src_top, src_bottom), (dst_top, dst_bottom) = src.split("/", 1), dst.split("/", 1)
+        top, bottom = unit_factor(src_top, dst_top), unit_factor(src_bottom, dst_bottom)
+        if top is None or bottom is None:
+            return None
+        return top / bottom
     factors: dict[str, float] = get_rules()["ingest"]["unit_factors"]
     return factors.get(f"{src}->{dst}")
 
@@ -128,11 +138,14 @@ def plan_columns(  # noqa: C901 - one decision per source column (field, unit al
     mapping: MappingFile,
     report: Any,
     value_maps: dict[str, dict[str, str]] | None = None,
+    key_column: str | None = None,
 ) -> ColumnPlan:
     """Match source columns to fields, lookups or ``extra``; record what was decided.
 
     ``value_maps``: field name -> source value -> stored value (the code lists' codes and
     labels with the field's aliases, :func:`parkgis.labels.codes.import_values`).
+    ``key_column``: a column that holds the layer's business key when no column is named
+    for it (the text inside a CAD boundary, a KML placemark's name).
     """
     plan = ColumnPlan()
     by_key: dict[str, Field] = {}
@@ -222,6 +235,24 @@ def plan_columns(  # noqa: C901 - one decision per source column (field, unit al
         values = dict((value_maps or {}).get(target.name, {}))
         values.update(mapping.values.get(target.name, {}))
         plan.values[column] = values
+    key_field = fields_by_name.get(layer.business_key or "")
+    if (
+        key_column is not None
+        and key_field is not None
+        and key_field.name not in taken
+        and (key_column in plan.extra or key_column in plan.fields)
+    ):
+        # No column is named for the key: the CAD text or placemark name holds it, even
+        # where that column's name also fits another field (a KML's Name and parcel.name).
+        if key_column in plan.extra:
+            plan.extra.remove(key_column)
+        plan.fields[key_column] = key_field
+        plan.values[key_column] = dict((value_maps or {}).get(key_field.name, {}))
+        report.note(
+            f"列 {key_column} 读作{key_field.label_zh}（{key_field.name}）",
+            f"column {key_column} read as {key_field.label_en} ({key_field.name})",
+            field=key_column,
+        )
     report.column_map = {c: f.name for c, f in plan.fields.items()} | {
         c: f"{lk.table}.{lk.match} -> {lk.column}" for c, lk in plan.lookups
     }

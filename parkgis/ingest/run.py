@@ -120,7 +120,8 @@ def _run(
     progress: bool,
 ) -> None:
     settings = get_settings()
-    src = read_source(path, encoding, source_layer, (layer.id, layer.write_table))
+    hint = (layer.id, layer.write_table, layer.geometry_type or "")
+    src = read_source(path, encoding, source_layer, hint)
     report.format = src.format
     _describe_source(src, report)
     frame = src.frame
@@ -137,6 +138,7 @@ def _run(
         mapping.load_mapping(mapping_file),
         report,
         value_maps,
+        key_column=src.key_column,
     )
     defaults = mapping.load_mapping(mapping_file).defaults
     records: list[dict[str, Any]] = [{} for _ in rows]

@@ -56,3 +56,80 @@ def write_xlsx(
 def area(geom: Any) -> float:
     """Planar area."""
     return float(shapely.area(geom))
+
+
+def write_cass_dxf(
+    path: Path,
+    boundaries: list[tuple[Polygon, str | None]],
+    extra_lines: list[list[tuple[float, float]]] = (),  # type: ignore[assignment]
+    notes: list[tuple[tuple[float, float], str]] = (),  # type: ignore[assignment]
+) -> None:
+    """An ASCII DXF as South CASS saves a cadastral drawing (code page ANSI_936, i.e. GBK).
+
+    Each boundary is a closed LWPOLYLINE on layer JZX (界址线) with its parcel code as a
+    TEXT on layer ZDH (宗地号) at its centre (None: no code); ``extra_lines`` are open
+    polylines on JZX (construction lines), ``notes`` free texts on layer ZJ (注记).
+    """
+    out = ["0", "SECTION", "2", "HEADER", "9", "$ACADVER", "1", "AC1015"]
+    out += ["9", "$DWGCODEPAGE", "3", "ANSI_936", "0", "ENDSEC"]
+    out += ["0", "SECTION", "2", "ENTITIES"]
+
+    def polyline(points: list[tuple[float, float]], closed: bool) -> None:
+        out.extend(["0", "LWPOLYLINE", "8", "JZX", "90", str(len(points)), "70"])
+        out.append("1" if closed else "0")
+        for x, y in points:
+            out.extend(["10", f"{x:.3f}", "20", f"{y:.3f}"])
+
+    def text(x: float, y: float, value: str, layer: str) -> None:
+        out.extend(["0", "TEXT", "8", layer, "10", f"{x:.3f}", "20", f"{y:.3f}"])
+        out.extend(["40", "2.5", "1", value])
+
+    for polygon, code in boundaries:
+        polyline(list(polygon.exterior.coords)[:-1], closed=True)
+        if code is not None:
+            c = polygon.centroid
+            text(c.x, c.y, code, "ZDH")
+    for points in extra_lines:
+        polyline(points, closed=False)
+    for (x, y), value in notes:
+        text(x, y, value, "ZJ")
+    out += ["0", "ENDSEC", "0", "EOF"]
+    path.write_bytes(("\r\n".join(out) + "\r\n").encode("gbk"))
+
+
+def write_google_earth_kml(path: Path, placemarks: list[dict[str, Any]]) -> str:
+    """A KML as Google Earth writes it: WGS84 lon/lat, attributes in ExtendedData or in a
+    description table. Each placemark: ``name``, ``geometry`` (EPSG:4548), ``data`` (dict
+    for ExtendedData) and/or ``table`` (dict for an HTML description table)."""
+    from pyproj import Transformer
+
+    to_wgs84 = Transformer.from_crs(4548, 4326, always_xy=True)
+    parts = [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        '<kml xmlns="http://www.opengis.net/kml/2.2"><Document><name>地块</name>',
+    ]
+    for pm in placemarks:
+        ring = " ".join(
+            "{:.8f},{:.8f},0".format(*to_wgs84.transform(x, y))
+            for x, y in pm["geometry"].exterior.coords
+        )
+        parts.append(f"<Placemark><name>{pm['name']}</name>")
+        if pm.get("table"):
+            cells = "".join(f"<tr><td>{k}</td><td>{v}</td></tr>" for k, v in pm["table"].items())
+            parts.append(
+                f"<description><![CDATA[<table border='1'>{cells}</table>]]></description>"
+            )
+        if pm.get("data"):
+            data = "".join(
+                f'<Data name="{k}"><value>{v}</value></Data>' for k, v in pm["data"].items()
+            )
+            parts.append(f"<ExtendedData>{data}</ExtendedData>")
+        parts.append("<Style><PolyStyle><color>7f00ff00</color></PolyStyle></Style>")
+        parts.append(
+            "<Polygon><tessellate>1</tessellate><outerBoundaryIs><LinearRing><coordinates>"
+            f"{ring}</coordinates></LinearRing></outerBoundaryIs></Polygon></Placemark>"
+        )
+    parts.append("</Document></kml>")
+    text = "\n".join(parts)
+    path.write_text(text, encoding="utf-8")
+    return text
