@@ -7,13 +7,6 @@ from sqlalchemy import Connection, text
 from parkgis.catalogue import load_catalogue
 from parkgis.labels import codes
 
-#: Views of the catalogue and the table their coded columns come from.
-_VIEW_TABLES = {
-    "logic.case_parcels": "bankruptcy_case",
-    "logic.idle_land": "parcel",
-    "logic.pipes": "pipe_segment",
-}
-
 
 def _code_foreign_keys(conn: Connection) -> dict[tuple[str, str], str]:
     """(table, column) -> code table, for every single-column FK to a code list."""
@@ -30,12 +23,27 @@ def _code_foreign_keys(conn: Connection) -> dict[tuple[str, str], str]:
     return {(t, c): ref for t, c, ref in rows}
 
 
+def _view_sources(conn: Connection) -> dict[tuple[str, str], list[tuple[str, str]]]:
+    """(view, column) -> the (table, column) pairs of the public schema it reads."""
+    rows = conn.execute(
+        text(
+            "SELECT view_schema || '.' || view_name, column_name, table_name "
+            "FROM information_schema.view_column_usage WHERE table_schema = 'public'"
+        )
+    ).all()
+    out: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    for view, column, table in rows:
+        out.setdefault((view, column), []).append((table, column))
+    return out
+
+
 def test_every_coded_column_of_a_layer_names_its_code_list(conn: Connection) -> None:
     fks = _code_foreign_keys(conn)
+    views = _view_sources(conn)
     for layer in load_catalogue().values():
-        table = _VIEW_TABLES.get(layer.table, layer.write_table)
         for f in layer.fields:
-            ref = fks.get((table, f.name))
+            sources = views.get((layer.table, f.name), [(layer.write_table, f.name)])
+            ref = next((fks[s] for s in sources if s in fks), None)
             assert f.code_list == (ref or f.code_list), (layer.id, f.name, ref)
             if ref is not None:
                 assert f.code_list, f"{layer.id}.{f.name} references {ref} without code_list"

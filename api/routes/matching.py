@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, Response
 from api.deps import Conn, CurrentUser, require_roles
 from parkgis.auth import User
 from parkgis.errors import ValidationError
+from parkgis.labels.format import Lang
 from parkgis.matching import brochure, enquiry, site
 from parkgis.matching.engine import match
 
@@ -81,11 +82,12 @@ def get_matches(
     enquiry_id: int,
     top: Annotated[int | None, Query(ge=1, le=500, description=_TOP)] = None,
     format: Annotated[str, Query(pattern="^(json|xlsx)$")] = "json",
+    lang: Lang = "zh",
 ) -> Any:
     result = match(conn, enquiry_id, user.role, top=top)
     if format == "xlsx":
         return Response(
-            brochure.results_xlsx(result), media_type=XLSX,
+            brochure.results_xlsx(result, lang), media_type=XLSX,
             headers={"Content-Disposition": f'attachment; filename="matches-{enquiry_id}.xlsx"'},
         )  # fmt: skip
     return result.to_dict()
@@ -104,5 +106,7 @@ def site_detail(conn: Conn, user: CurrentUser, kind: str, site_id: int) -> dict[
 
 @router.get("/sites/{kind}/{site_id}/brochure", response_class=HTMLResponse,
             summary="One-page HTML brochure of a site")  # fmt: skip
-def site_brochure(conn: Conn, user: CurrentUser, kind: str, site_id: int) -> HTMLResponse:
-    return HTMLResponse(brochure.brochure_html(conn, kind, site_id, user.role))
+def site_brochure(
+    conn: Conn, user: CurrentUser, kind: str, site_id: int, lang: Lang = "zh"
+) -> HTMLResponse:
+    return HTMLResponse(brochure.brochure_html(conn, kind, site_id, user.role, lang=lang))

@@ -13,6 +13,7 @@ from api.deps import Conn, CurrentUser, require_roles
 from parkgis.auth import User
 from parkgis.catalogue import get_layer
 from parkgis.errors import PermissionDeniedError, ValidationError
+from parkgis.labels.format import Lang
 from parkgis.release import auctions, cases, dossier, efficiency, idle, pipeline, screening, tasks
 
 router = APIRouter(tags=["release"])
@@ -82,12 +83,14 @@ def land_idle(
     as_of: AsOf = None,
     year: OptYear = None,
     format: Literal["json", "xlsx"] = "json",
+    lang: Lang = "zh",
 ) -> dict[str, Any] | Response:
     day = as_of or date.today()
     clocks = idle.idle_clocks(conn, day)
     rate = idle.disposal_rate(conn, year or day.year)
     if format == "xlsx":
-        return _xlsx(idle.ledger_xlsx(conn, clocks, day, rate), f"idle_land_{day.isoformat()}.xlsx")
+        ledger = idle.ledger_xlsx(conn, clocks, day, rate, lang)
+        return _xlsx(ledger, f"idle_land_{day.isoformat()}.xlsx")
     return {"as_of": day, "parcels": clocks, "disposal": rate}
 
 
@@ -215,12 +218,14 @@ def case_dossier(
     case_id: int,
     as_of: AsOf = None,
     format: Literal["html", "xlsx"] = "html",
+    lang: Lang = "zh",
 ) -> Response:
     # A case out of the caller's scope is 404, as a missing one: existence not confirmed.
     cases.check_case_scope(conn, case_id, user)
     if format == "xlsx":
-        return _xlsx(dossier.dossier_xlsx(conn, case_id, as_of), f"case_{case_id}_dossier.xlsx")
-    return HTMLResponse(dossier.dossier_html(conn, case_id, as_of))
+        book = dossier.dossier_xlsx(conn, case_id, as_of, lang)
+        return _xlsx(book, f"case_{case_id}_dossier.xlsx")
+    return HTMLResponse(dossier.dossier_html(conn, case_id, as_of, lang))
 
 
 @router.get("/tasks", summary="Joint-task board (府院联动), overdue first")

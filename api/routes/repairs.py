@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 
 from api.deps import Conn, require_roles
 from parkgis.auth import User
+from parkgis.labels.format import Lang
 from parkgis.repairs import network, outputs, plan, roads, trace
 
 router = APIRouter(tags=["repairs 管网与道路修复"])
@@ -77,10 +78,11 @@ def repairs_get_plan(
     conn: Conn,
     user: Reader,
     format: Annotated[Literal["json", "xlsx", "geojson"], Query()] = "json",
+    lang: Lang = "zh",
 ) -> Response:
     if format == "xlsx":
         return Response(
-            outputs.plan_xlsx(conn, plan_id, user.role),
+            outputs.plan_xlsx(conn, plan_id, user.role, lang),
             media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             headers={"Content-Disposition": f'attachment; filename="repair_plan_{plan_id}.xlsx"'},
         )

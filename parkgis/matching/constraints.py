@@ -146,17 +146,18 @@ def required_land_class(industry_code: str, rules: Mapping[str, Any]) -> int | N
 
 
 def hard_constraints(
-    enquiry: Enquiry, rules: Mapping[str, Any], as_of: dt.date, fire_classes: CodeList
+    enquiry: Enquiry, rules: Mapping[str, Any], as_of: dt.date, code_lists: Mapping[str, CodeList]
 ) -> list[Constraint]:
     """The hard constraints an enquiry sets (only those it asks for).
 
-    ``fire_classes``: the code list fire_hazard_class (labels and hazard_rank).
+    ``code_lists``: the code lists fire_hazard_class (labels, hazard_rank) and land_use
+    (labels, industrial_class), so explanations speak in labels.
     """
     out: list[Constraint] = []
     e = enquiry
     out.append(_size(e))
-    out.extend(_land_use(e, rules))
-    out.extend(_fire(e, rules, fire_classes))
+    out.extend(_land_use(e, rules, code_lists["land_use"]))
+    out.extend(_fire(e, rules, code_lists["fire_hazard_class"]))
     for name, zh, en, col, value, unit in (
         (
             "floor_load",
@@ -327,25 +328,27 @@ def _size(e: Enquiry) -> Constraint:
     )
 
 
-def _land_use(e: Enquiry, rules: Mapping[str, Any]) -> list[Constraint]:
+def _land_use(e: Enquiry, rules: Mapping[str, Any], land_uses: CodeList) -> list[Constraint]:
     need = required_land_class(e.industry_code, rules)
     logistics = e.industry_code[:1] in rules["land_class"].get("logistics_sections", [])
-    code_of = {1: "100101", 2: "100102", 3: "100103"}
+    #: Industrial class (一/二/三类) -> its land-use code, from land_use.industrial_class.
+    code_of = {int(c): code for code, c in land_uses.column("industrial_class").items() if c}
 
     def explain(row: Mapping[str, Any], passed: bool) -> tuple[str, str]:
-        have = row.get("land_use_code")
-        cls = row.get("land_class")
+        have, have_en = (
+            land_uses.label(row.get("land_use_code")),
+            land_uses.label(row.get("land_use_code"), "en"),
+        )
         if passed:
             return (
-                f"土地用途 {have} 适合行业 {e.industry_code}",
-                f"land use {have} suits industry {e.industry_code}",
+                f"土地用途{have}适合行业 {e.industry_code}",
+                f"land use {have_en} suits industry {e.industry_code}",
             )
-        need_txt = f"{need}类工业用地（{code_of[need]}）" if need else "工业或物流仓储用地"
-        need_en = f"class-{need} industrial land ({code_of[need]})" if need else "industrial land"
-        have_txt = f"{cls}类工业用地" if cls else "非工业用地"
+        need_txt = land_uses.label(code_of[need]) if need else "工业或物流仓储用地"
+        need_en = land_uses.label(code_of[need], "en") if need else "industrial land"
         return (
-            f"土地用途 {have}（{have_txt}）不适合行业 {e.industry_code}，需{need_txt}",
-            f"land use {have} does not suit industry {e.industry_code}: needs {need_en}",
+            f"土地用途{have}不适合行业 {e.industry_code}，需{need_txt}",
+            f"land use {have_en} does not suit industry {e.industry_code}: needs {need_en}",
         )
 
     default_class = float(rules["land_class"]["unclassified_industrial_class"])

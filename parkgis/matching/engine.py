@@ -234,7 +234,9 @@ def match(
         ),
         ugroups, pgroups,
     )  # fmt: skip
-    constraints = hard_constraints(model, mrules, day, codes.code_list(conn, "fire_hazard_class"))
+    constraints = hard_constraints(
+        model, mrules, day, {t: codes.code_list(conn, t) for t in ("fire_hazard_class", "land_use")}
+    )
     checks = {c.name: c.test(sites) for c in constraints}
     n_fail = np.zeros(sites.n, np.int64)
     for result in checks.values():

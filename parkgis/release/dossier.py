@@ -4,92 +4,102 @@ government needs to re-plan, as self-contained HTML (inline SVG map, no CDN) and
 from __future__ import annotations
 
 import html
-import io
 from datetime import date
 from typing import Any
 
 from sqlalchemy import Connection, text
 
-from parkgis.export import ledger_cell as _cell
+from parkgis.documents import xlsx
+from parkgis.labels import codes, format
+from parkgis.labels.format import Lang
 from parkgis.release._common import today
 from parkgis.release.cases import get_case
 
-SECTIONS: dict[str, list[tuple[str, str]]] = {
+#: A dossier column: key, Chinese and English header, XLSX kind, code list of its values.
+Col = tuple[str, str, str, xlsx.Kind, str]
+
+SECTIONS: dict[str, list[Col]] = {
     "parcels": [
-        ("plot_no", "地块编号 Plot"),
-        ("parcel_code", "宗地代码 Parcel code"),
-        ("tenure_zh", "供地方式 Tenure"),
-        ("in_estate", "属破产财产 In estate"),
-        ("status", "状态 Status"),
-        ("land_use_code", "用途 Land use"),
-        ("area_m2", "面积 m²"),
-        ("area_mu", "面积 亩"),
-        ("plot_ratio_min", "容积率下限 Plot ratio min"),
-        ("plot_ratio_max", "容积率上限 Plot ratio max"),
-        ("building_coefficient_min", "建筑系数下限 Building coeff. min"),
-        ("green_ratio_max", "绿地率上限 Green ratio max"),
-        ("height_limit_m", "限高 m Height limit"),
+        ("plot_no", "地块编号", "Plot", "text", ""),
+        ("parcel_code", "宗地代码", "Parcel code", "text", ""),
+        ("tenure", "供地方式", "Tenure", "text", "tenure"),
+        ("in_estate", "属破产财产", "In estate", "text", ""),
+        ("status", "土地状态", "Status", "text", "land_status"),
+        ("land_use_code", "土地用途", "Land use", "text", "land_use"),
+        ("area_m2", "面积（平方米）", "Area (m²)", "m2", ""),
+        ("area_mu", "面积（亩）", "Area (mu)", "mu", ""),
+        ("plot_ratio_min", "容积率下限", "Plot ratio min", "number", ""),
+        ("plot_ratio_max", "容积率上限", "Plot ratio max", "number", ""),
+        ("building_coefficient_min", "建筑系数下限", "Building coeff. min", "number", ""),
+        ("green_ratio_max", "绿地率上限", "Green ratio max", "number", ""),
+        ("height_limit_m", "限高（米）", "Height limit (m)", "number", ""),
     ],
     "buildings": [
-        ("code", "编号 Code"),
-        ("plot_no", "地块 Plot"),
-        ("name", "名称 Name"),
-        ("storeys", "层数 Storeys"),
-        ("height_m", "高度 m"),
-        ("total_floor_area_m2", "建筑面积 m²"),
-        ("design_fire_class", "火灾危险性 Fire class"),
-        ("status", "状态 Status"),
+        ("code", "编号", "Code", "text", ""),
+        ("plot_no", "地块", "Plot", "text", ""),
+        ("name", "名称", "Name", "text", ""),
+        ("storeys", "层数", "Storeys", "integer", ""),
+        ("height_m", "高度（米）", "Height (m)", "number", ""),
+        ("total_floor_area_m2", "建筑面积（平方米）", "Floor area (m²)", "m2", ""),
+        ("design_fire_class", "火灾危险性类别", "Fire class", "text", "fire_hazard_class"),
+        ("status", "状态", "Status", "text", "building_status"),
     ],
     "encumbrances": [
-        ("plot_no", "地块 Plot"),
-        ("kind", "类型 Kind"),
-        ("holder", "权利人 Holder"),
-        ("reference_no", "文号 Reference"),
-        ("amount_yuan", "金额 元"),
-        ("registered_on", "登记日期 Registered"),
-        ("lifted", "已解除 Lifted"),
-        ("lifted_on", "解除日期 Lifted on"),
+        ("plot_no", "地块", "Plot", "text", ""),
+        ("kind", "类型", "Kind", "text", "encumbrance_kind"),
+        ("holder", "权利人", "Holder", "text", ""),
+        ("reference_no", "文号", "Reference", "text", ""),
+        ("amount_yuan", "金额", "Amount", "yuan", ""),
+        ("registered_on", "登记日期", "Registered", "date", ""),
+        ("lifted", "已解除", "Lifted", "text", ""),
+        ("lifted_on", "解除日期", "Lifted on", "date", ""),
     ],
     "deadlines": [
-        ("article", "法条 Article"),
-        ("label_zh", "事项"),
-        ("label_en", "Step"),
-        ("due_on", "期限 Due"),
-        ("done_on", "完成 Done"),
-        ("status", "状态 Status"),
-        ("days_left", "剩余天数 Days left"),
-        ("days_overdue", "逾期天数 Days overdue"),
+        ("article", "法条", "Article", "text", ""),
+        ("label", "事项", "Step", "text", ""),
+        ("due_on", "期限", "Due", "date", ""),
+        ("done_on", "完成日期", "Done", "date", ""),
+        ("status", "状态", "Status", "text", ""),
+        ("days_left", "剩余天数", "Days left", "integer", ""),
+        ("days_overdue", "逾期天数", "Days overdue", "integer", ""),
     ],
     "tasks": [
-        ("id", "编号 #"),
-        ("kind_zh", "任务 Task"),
-        ("department_zh", "责任部门 Department"),
-        ("deadline_on", "期限 Deadline"),
-        ("status", "状态 Status"),
-        ("blocks_stage", "阻止阶段 Blocks"),
-        ("evidence", "证明材料 Evidence"),
-        ("days_overdue", "逾期天数 Days overdue"),
+        ("id", "编号", "#", "integer", ""),
+        ("kind", "任务", "Task", "text", "task_kind"),
+        ("department_code", "责任部门", "Department", "text", "department"),
+        ("deadline_on", "期限", "Deadline", "date", ""),
+        ("status", "状态", "Status", "text", "task_status"),
+        ("blocks_stage", "阻止阶段", "Blocks", "text", "case_stage"),
+        ("evidence", "证明材料", "Evidence", "text", ""),
+        ("days_overdue", "逾期天数", "Days overdue", "integer", ""),
     ],
     "auctions": [
-        ("plot_no", "地块 Plot"),
-        ("round", "轮次 Round"),
-        ("mode", "方式 Mode"),
-        ("appraisal_yuan", "评估价 元"),
-        ("starting_price_yuan", "起拍价 元"),
-        ("announced_on", "公告日 Announced"),
-        ("auction_on", "拍卖日 Auction"),
-        ("result", "结果 Result"),
-        ("sold_price_yuan", "成交价 元"),
-        ("buyer", "买受人 Buyer"),
+        ("plot_no", "地块", "Plot", "text", ""),
+        ("round", "轮次", "Round", "integer", ""),
+        ("mode", "方式", "Mode", "text", "auction_mode"),
+        ("appraisal_yuan", "评估价", "Appraisal", "yuan", ""),
+        ("starting_price_yuan", "起拍价", "Starting price", "yuan", ""),
+        ("announced_on", "公告日", "Announced", "date", ""),
+        ("auction_on", "拍卖日", "Auction", "date", ""),
+        ("result", "结果", "Result", "text", "auction_result"),
+        ("sold_price_yuan", "成交价", "Sold for", "yuan", ""),
+        ("buyer", "买受人", "Buyer", "text", ""),
     ],
 }
+#: Words of a deadline's state (computed by parkgis.release.deadlines, not stored).
+DEADLINE_STATES = {
+    "open": ("未到期", "open"),
+    "overdue": ("已逾期", "overdue"),
+    "done": ("已按期完成", "done"),
+    "done_late": ("逾期后完成", "done late"),
+}
 TITLES = {
-    "parcels": "宗地与规划条件 Parcels and planning conditions",
-    "buildings": "地上建筑 Buildings",
-    "encumbrances": "抵押与查封 Mortgages and seizures",
-    "deadlines": "法定期限 Statutory deadlines",
-    "tasks": "府院联动任务 Joint tasks",
-    "auctions": "拍卖记录 Auction record",
+    "parcels": ("宗地与规划条件", "Parcels and planning conditions"),
+    "buildings": ("地上建筑", "Buildings"),
+    "encumbrances": ("抵押与查封", "Mortgages and seizures"),
+    "deadlines": ("法定期限", "Statutory deadlines"),
+    "tasks": ("府院联动任务", "Joint tasks"),
+    "auctions": ("拍卖记录", "Auction record"),
 }
 
 
@@ -167,86 +177,114 @@ def map_svg(conn: Connection, case_id: int, width: int = 640) -> str:
     )
 
 
-def _fmt(value: Any) -> str:
-    if value is None:
-        return ""
+def _value(conn: Connection, col: Col, row: dict[str, Any], lang: Lang) -> Any:
+    """A cell's value: a code's label, a word for a state or a yes/no, else the value."""
+    key, _zh, _en, _kind, code_list = col
+    if key == "label":
+        return row.get("label_zh" if lang == "zh" else "label_en")
+    value = row.get(key)
+    if code_list:
+        return codes.label(conn, code_list, value, lang)
+    if key == "status" and value in DEADLINE_STATES:
+        return DEADLINE_STATES[value][0 if lang == "zh" else 1]
     if isinstance(value, bool):
-        return "是 yes" if value else "否 no"
+        return format.yes_no(value, lang)
+    return value
+
+
+def _text(value: Any, kind: xlsx.Kind, lang: Lang) -> str:
+    """A value as text for the HTML dossier."""
+    if format.is_missing(value):
+        return "—"
+    if isinstance(value, str):
+        return value
+    if kind == "date":
+        return format.date(value, lang)
+    if kind == "yuan":
+        return format.yuan(value, lang)
+    if kind == "mu":
+        return format.number(value, 2, lang)
+    if kind == "m2":
+        return format.number(value, 0, lang)
+    if kind in ("number", "integer"):
+        return format.number(value, 0 if kind == "integer" else 2, lang)
     return str(value)
 
 
-def dossier_html(conn: Connection, case_id: int, as_of: date | None = None) -> str:
-    """The dossier as one self-contained HTML page (Chinese first, English alongside)."""
+def _head(conn: Connection, c: dict[str, Any], lang: Lang) -> list[tuple[str, Any]]:
+    zh = lang == "zh"
+    return [
+        ("案号" if zh else "Case number", c["case_no"] or c["application_no"]),
+        ("法院" if zh else "Court", c["court"]),
+        ("债务人" if zh else "Debtor", c["debtor_name"]),
+        ("统一社会信用代码" if zh else "USCC", c["debtor_uscc"]),
+        ("程序" if zh else "Procedure", codes.label(conn, "case_procedure", c["procedure"], lang)),
+        ("阶段" if zh else "Stage", codes.label(conn, "case_stage", c["stage"], lang)),
+        ("管理人" if zh else "Administrator", c["administrator"]),
+        ("申请日期" if zh else "Applied on", format.date(c.get("applied_on"), lang)),
+        ("受理日期" if zh else "Accepted on", format.date(c.get("accepted_on"), lang)),
+        (
+            "预计释放日期" if zh else "Expected release",
+            format.date(c["expected_release_on"], lang),
+        ),
+    ]
+
+
+def dossier_html(
+    conn: Connection, case_id: int, as_of: date | None = None, lang: Lang = "zh"
+) -> str:
+    """The dossier as one self-contained HTML page, in Chinese (default) or English."""
     c = dossier_data(conn, case_id, as_of)
     esc = html.escape
-    head = [
-        ("案号 Case number", c["case_no"] or c["application_no"]),
-        ("法院 Court", c["court"]),
-        ("债务人 Debtor", c["debtor_name"]),
-        ("统一社会信用代码 USCC", c["debtor_uscc"]),
-        ("程序 Procedure", c["procedure"]),
-        ("阶段 Stage", f"{c['stage_zh']} {c['stage_en']}"),
-        ("管理人 Administrator", c["administrator"]),
-        ("预计释放日期 Expected release", c["expected_release_on"]),
-        ("截至 As of", today(as_of)),
-    ]
+    zh = lang == "zh"
+    number = _text(c["case_no"] or c["application_no"], "text", lang)
+    head = [*_head(conn, c, lang), ("截至" if zh else "As of", format.date(today(as_of), lang))]
     parts = [
-        "<!doctype html><html lang='zh'><head><meta charset='utf-8'>",
-        f"<title>案件卷宗 {esc(_fmt(c['case_no'] or c['application_no']))}</title>",
+        f"<!doctype html><html lang='{lang}'><head><meta charset='utf-8'>",
+        f"<title>{'案件卷宗' if zh else 'Case dossier'} {esc(number)}</title>",
         "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse;margin:1em 0}"
         "td,th{border:1px solid #999;padding:3px 6px;font-size:13px}th{background:#eee}"
         ".overdue{color:#b00;font-weight:bold}</style></head><body>",
-        f"<h1>破产案件卷宗 Case dossier — {esc(_fmt(c['case_no'] or c['application_no']))}</h1>",
+        f"<h1>{'破产案件卷宗' if zh else 'Case dossier'} {esc(number)}</h1>",
         "<table>"
-        + "".join(f"<tr><th>{esc(k)}</th><td>{esc(_fmt(v))}</td></tr>" for k, v in head)
+        + "".join(
+            f"<tr><th>{esc(k)}</th><td>{esc(_text(v, 'text', lang))}</td></tr>" for k, v in head
+        )
         + "</table>",
-        "<h2>地块位置 Parcels on the map</h2>",
+        f"<h2>{'地块位置' if zh else 'Parcels on the map'}</h2>",
         c["map_svg"],
     ]
     for key, cols in SECTIONS.items():
         parts.append(
-            f"<h2>{esc(TITLES[key])}</h2><table><tr>"
-            + "".join(f"<th>{esc(label)}</th>" for _, label in cols)
+            f"<h2>{esc(TITLES[key][0 if zh else 1])}</h2><table><tr>"
+            + "".join(f"<th>{esc(col[1] if zh else col[2])}</th>" for col in cols)
             + "</tr>"
         )
         for row in c[key]:
             late = row.get("status") == "overdue" or row.get("overdue")
             tr = '<tr class="overdue">' if late else "<tr>"
-            parts.append(
-                tr + "".join(f"<td>{esc(_fmt(row.get(k)))}</td>" for k, _ in cols) + "</tr>"
-            )
+            cells = [_text(_value(conn, col, row, lang), col[3], lang) for col in cols]
+            parts.append(tr + "".join(f"<td>{esc(v)}</td>" for v in cells) + "</tr>")
         parts.append("</table>")
     parts.append("</body></html>")
     return "".join(parts)
 
 
-def dossier_xlsx(conn: Connection, case_id: int, as_of: date | None = None) -> bytes:
-    """The dossier as an XLSX workbook: one sheet per section."""
-    from openpyxl import Workbook
-
+def dossier_xlsx(
+    conn: Connection, case_id: int, as_of: date | None = None, lang: Lang = "zh"
+) -> bytes:
+    """The dossier as a formatted XLSX workbook: the case, then one sheet per section."""
     c = dossier_data(conn, case_id, as_of)
-    wb = Workbook()
-    ws = wb.active
-    assert ws is not None
-    ws.title = "案件 Case"
-    for k in (
-        "case_no",
-        "application_no",
-        "court",
-        "debtor_name",
-        "procedure",
-        "stage",
-        "administrator",
-        "applied_on",
-        "accepted_on",
-        "expected_release_on",
-    ):
-        ws.append([k, _cell(c.get(k))])
+    zh = lang == "zh"
+    sheets = [
+        xlsx.Sheet(
+            "案件" if zh else "Case",
+            [xlsx.Column("项目" if zh else "Item"), xlsx.Column("内容" if zh else "Value")],
+            _head(conn, c, lang),
+        )
+    ]
     for key, cols in SECTIONS.items():
-        sheet = wb.create_sheet(TITLES[key].split(" ")[0])
-        sheet.append([label for _, label in cols])
-        for row in c[key]:
-            sheet.append([_cell(row.get(k)) for k, _ in cols])
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+        columns = [xlsx.Column(col[1] if zh else col[2], col[3]) for col in cols]
+        rows = [[_value(conn, col, row, lang) for col in cols] for row in c[key]]
+        sheets.append(xlsx.Sheet(TITLES[key][0 if zh else 1], columns, rows))
+    return xlsx.workbook(sheets, lang)

@@ -3,17 +3,16 @@ per-segment CJJ 181-2012 assessment report."""
 
 from __future__ import annotations
 
-import io
 from decimal import Decimal
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
 from sqlalchemy import Connection, text
 
 from parkgis.config import get_rules
+from parkgis.documents import xlsx
 from parkgis.errors import NotFoundError
-from parkgis.export import safe_cell
+from parkgis.labels import codes, format
+from parkgis.labels.format import Lang
 from parkgis.repairs.cjj181 import (
     DENSITY_LABELS,
     GRADE_ROMAN,
@@ -25,87 +24,90 @@ from parkgis.repairs.cjj181 import (
 from parkgis.repairs.cjj181 import assess as assess_defects
 from parkgis.repairs.plan import get_plan
 
-KIND_ZH = {"pipe_repair": "管道修复", "road_complete": "道路建成", "road_resurface": "道路罩面"}
-_HEADERS = [
-    ("seq", "序号"),
-    ("year", "年度"),
-    ("work_kind", "工程类型"),
-    ("code", "管段/路段编号"),
-    ("street", "所在道路"),
-    ("method", "修复方法"),
-    ("length_m", "长度(m)"),
-    ("diameter_mm", "管径(mm)"),
-    ("ri", "修复指数RI"),
-    ("ri_grade", "RI等级"),
-    ("cost_yuan", "费用(元)"),
-    ("risk_reduction", "风险降低"),
-    ("land_unlocked_mu", "释放土地(亩)"),
-    ("parcels", "受益地块"),
-    ("enquiries", "受益招商项目"),
-    ("basis", "依据"),
+#: Work-order columns: key, Chinese and English header, XLSX kind.
+_HEADERS: list[tuple[str, str, str, xlsx.Kind]] = [
+    ("seq", "序号", "No.", "integer"),
+    ("year", "年度", "Year", "integer"),
+    ("work_kind", "工程类型", "Work", "text"),
+    ("code", "管段/路段编号", "Segment", "text"),
+    ("street", "所在道路", "Street", "text"),
+    ("method", "修复方法", "Method", "text"),
+    ("length_m", "长度（米）", "Length (m)", "number"),
+    ("diameter_mm", "管径（毫米）", "Diameter (mm)", "integer"),
+    ("ri", "修复指数RI", "Repair index RI", "number"),
+    ("ri_grade", "RI等级", "RI grade", "text"),
+    ("cost_yuan", "费用", "Cost", "yuan"),
+    ("risk_reduction", "风险降低", "Risk reduction", "number"),
+    ("land_unlocked_mu", "释放土地", "Land unlocked", "mu"),
+    ("parcels", "受益地块", "Parcels served", "text"),
+    ("enquiries", "受益招商项目", "Enquiries served", "text"),
+    ("basis", "依据", "Basis", "text"),
 ]
 
 
-def _row(item: dict[str, Any]) -> list[Any]:
+def _row(conn: Connection, item: dict[str, Any], lang: Lang) -> list[Any]:
     d = item["detail"]
-    basis = "CJJ 181-2012 §8.3 修复指数" if item["work_kind"] == "pipe_repair" else "CJJ 36-2016"
+    basis = "CJJ 181-2012 §8.3" if item["work_kind"] == "pipe_repair" else "CJJ 36-2016"
+    none = "无" if lang == "zh" else "none"
     values = {
         **item,
-        "work_kind": KIND_ZH[item["work_kind"]],
+        "work_kind": codes.label(conn, "work_kind", item["work_kind"], lang),
         "street": d.get("street"),
-        "method": d.get("method_zh") or item["method"],
+        "method": (d.get("method_zh") if lang == "zh" else None) or item["method"],
         "length_m": d.get("length_m"),
         "diameter_mm": d.get("diameter_mm"),
         "ri": d.get("ri"),
-        "ri_grade": GRADE_ROMAN.get(d.get("ri_grade") or 0, ""),
-        "parcels": "、".join(d.get("parcels", [])),
-        "enquiries": "、".join(d.get("enquiries", [])),
+        "ri_grade": GRADE_ROMAN.get(d.get("ri_grade") or 0, "—"),
+        "parcels": "、".join(d.get("parcels", [])) or none,
+        "enquiries": "、".join(d.get("enquiries", [])) or none,
         "basis": basis,
     }
-    return [safe_cell(values.get(k)) for k, _ in _HEADERS]  # no formula injection
+    return [values.get(key) for key, _, _, _ in _HEADERS]
 
 
-def plan_xlsx(conn: Connection, plan_id: int, role: str = "admin") -> bytes:
+def plan_xlsx(conn: Connection, plan_id: int, role: str = "admin", lang: Lang = "zh") -> bytes:
     """The plan as an XLSX workbook: 工单 (work orders), 汇总 (totals vs greedy)."""
     plan = get_plan(conn, plan_id, role)
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = "工单"
-    sheet.append([zh for _, zh in _HEADERS])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for item in plan["items"]:
-        sheet.append(_row(item))
-    summary = book.create_sheet("汇总")
+    zh = lang == "zh"
+    orders = xlsx.Sheet(
+        "工单" if zh else "Work orders",
+        [xlsx.Column(z if zh else e, kind) for _, z, e, kind in _HEADERS],
+        [_row(conn, item, lang) for item in plan["items"]],
+    )
     t, g = plan["totals"], plan["totals"].get("greedy", {})
-    summary.append(["项目", "优化方案", "贪心排序方案(风险/费用)"])
-    for key, label in [
-        ("works", "工程数"),
-        ("cost_yuan", "总费用(元)"),
-        ("risk_reduction", "风险降低合计"),
-        ("land_unlocked_mu", "释放土地(亩)"),
-    ]:
-        summary.append([label, t.get(key), g.get(key)])
-    summary.append(
+    sep = "、" if zh else ", "
+    none = "无" if zh else "none"
+    rows: list[list[Any]] = [
+        ["工程数" if zh else "Works", t.get("works"), g.get("works")],
+        ["总费用" if zh else "Cost", format.yuan(t.get("cost_yuan"), lang),
+         format.yuan(g.get("cost_yuan"), lang)],
+        ["风险降低合计" if zh else "Risk reduction", t.get("risk_reduction"),
+         g.get("risk_reduction")],
+        ["释放土地" if zh else "Land unlocked",
+         format.mu(float(t.get("land_unlocked_mu") or 0) * format.M2_PER_MU, lang),
+         format.mu(float(g.get("land_unlocked_mu") or 0) * format.M2_PER_MU, lang)],
+        ["释放地块" if zh else "Parcels unlocked",
+         sep.join(t.get("parcels_unlocked", [])) or none,
+         sep.join(g.get("parcels_unlocked", [])) or none],
+        ["释放招商项目" if zh else "Enquiries unlocked",
+         sep.join(t.get("enquiries_unlocked", [])) or none,
+         sep.join(g.get("enquiries_unlocked", [])) or none],
+        ["预算" if zh else "Budget", format.yuan(plan["budget_yuan"], lang),
+         format.yuan(plan["budget_yuan"], lang)],
+        ["目标" if zh else "Objective",
+         codes.label(conn, "repair_objective", plan["objective"], lang),
+         "按风险/费用排序" if zh else "risk per cost"],
+    ]  # fmt: skip
+    summary = xlsx.Sheet(
+        "汇总" if zh else "Totals",
         [
-            "释放地块",
-            "、".join(t.get("parcels_unlocked", [])),
-            "、".join(g.get("parcels_unlocked", [])),
-        ]
+            xlsx.Column("项目" if zh else "Item"),
+            xlsx.Column("优化方案" if zh else "Optimal plan", "number"),
+            xlsx.Column("贪心排序方案" if zh else "Greedy plan", "number"),
+        ],
+        rows,
     )
-    summary.append(
-        [
-            "释放招商项目",
-            "、".join(t.get("enquiries_unlocked", [])),
-            "、".join(g.get("enquiries_unlocked", [])),
-        ]
-    )
-    summary.append(["预算(元)", plan["budget_yuan"], plan["budget_yuan"]])
-    summary.append(["目标", plan["objective"], "risk/cost"])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return xlsx.workbook([orders, summary], lang)
 
 
 def segment_report(conn: Connection, code: str) -> dict[str, Any]:

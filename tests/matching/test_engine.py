@@ -130,7 +130,7 @@ def test_heavy_industry_needs_class_3_land(conn: Connection, ids: dict[str, int]
     site = _by_label(result.near_misses)["P-PIPE"]
     assert site["failed"] == ["land_use"]
     msg = next(c for c in site["checks"] if c["name"] == "land_use")["message"]
-    assert "100103" in msg
+    assert "三类工业用地" in msg and "100103" not in msg
 
 
 def test_impossible_enquiry_returns_nothing_with_reasons_counted(
