@@ -46,19 +46,26 @@ def guess_bytes(data: bytes) -> str:
 
 
 def shapefile_encoding(shp: Path) -> tuple[str, str]:
-    """The encoding of a shapefile's DBF and how it was decided (``cpg`` or ``guessed``)."""
+    """The encoding of a shapefile's DBF and how it was decided: ``cpg``, ``guessed``, or
+    ``cpg_wrong`` (the .cpg says UTF-8 but the records are not UTF-8: read as GB18030)."""
     cpg = next((p for p in shp.parent.glob(shp.stem + ".*") if p.suffix.lower() == ".cpg"), None)
+    dbf = next((p for p in shp.parent.glob(shp.stem + ".*") if p.suffix.lower() == ".dbf"), None)
+    text_bytes = _dbf_text(dbf.read_bytes()) if dbf is not None else b""
     if cpg is not None:
         text = cpg.read_bytes().decode("ascii", errors="ignore").strip()
         if text:
             try:
-                return normalise(text), "cpg"
+                named = normalise(text)
             except LookupError:
-                pass
-    dbf = next((p for p in shp.parent.glob(shp.stem + ".*") if p.suffix.lower() == ".dbf"), None)
+                named = ""
+            if named == "utf-8" and not _decodes(text_bytes, "utf-8"):
+                # ArcGIS and some converters write UTF-8 into .cpg over GBK records.
+                return "gb18030", "cpg_wrong"
+            if named:
+                return named, "cpg"
     if dbf is None:
         return "utf-8", "guessed"
-    return guess_bytes(_dbf_text(dbf.read_bytes())), "guessed"
+    return guess_bytes(text_bytes), "guessed"
 
 
 def _dbf_text(data: bytes) -> bytes:

@@ -221,7 +221,7 @@ def _read_file(
     elif fmt in GEO_FORMATS:
         source = _read_ogr(path, fmt, encoding, source_layer, hint)
     elif fmt == "xlsx":
-        source = tables.read_xlsx(path, source_layer)
+        source = tables.read_xlsx(path, source_layer, hint)
     else:
         source = tables.read_csv(path, encoding)
     if source.has_geometry:

@@ -120,7 +120,7 @@ def _run(
     progress: bool,
 ) -> None:
     settings = get_settings()
-    hint = (layer.id, layer.write_table, layer.geometry_type or "")
+    hint = (layer.id, layer.write_table, layer.geometry_type or "", layer.title_zh, layer.title_en)
     src = read_source(path, encoding, source_layer, hint)
     report.format = src.format
     _describe_source(src, report)
@@ -192,19 +192,36 @@ def _describe_source(src: Source, report: ImportReport) -> None:
             "guessed": "未指定编码：UTF-8 解码"
             + ("成功" if src.encoding.startswith("utf") else "失败，改用 GB18030"),
             "format": "格式规定",
+            "cpg_wrong": ".cpg 所写的 UTF-8 不符，改用 GB18030",
         }.get(src.encoding_how, src.encoding_how)
         how_en = {
             "cpg": "from the .cpg file",
             "given": "as given by --encoding",
             "guessed": "no encoding given: tried UTF-8, then GB18030",
             "format": "fixed by the format",
+            "cpg_wrong": "the .cpg's UTF-8 does not fit: GB18030",
         }.get(src.encoding_how, src.encoding_how)
         report.encoding = src.encoding
         report.note(f"文本编码 {src.encoding}（{how}）", f"text encoding {src.encoding} ({how_en})")
+    if src.encoding_how == "cpg_wrong":
+        report.warning(
+            ".cpg 文件写的是 UTF-8，但文字不是 UTF-8 编码：已按 GB18030（含 GBK）读取；"
+            "如果中文仍不对，请用 --encoding 指定（如 --encoding GBK）",
+            "the .cpg says UTF-8 but the text is not UTF-8: read as GB18030 (GBK); if the "
+            "Chinese is still wrong, pass --encoding (e.g. --encoding GBK)",
+            field="encoding",
+            value="UTF-8",
+            expected="GBK / GB18030",
+            action="已改用 GB18030 read as GB18030",
+        )
     for zh, en in src.warnings:
         report.warning(zh, en, action="已处理 handled")
     for zh, en in src.notes:
         report.note(zh, en)
+    for row, zh, en in src.skipped_rows:
+        report.note(
+            f"跳过第 {row} 行：{zh}", f"row {row} skipped: {en}", row=row, action="跳过 skipped"
+        )
 
 
 def _jsonable(value: Any) -> Any:

@@ -26,6 +26,8 @@ class Source:
     #: A column that holds the layer's business key when no column is named for it
     #: (a CAD text inside each boundary, a KML placemark's name).
     key_column: str | None = None
+    #: Spreadsheet rows left out of the table: (row number, why in Chinese, in English).
+    skipped_rows: list[tuple[int, str, str]] = field(default_factory=list)
 
 
 def _refuse(message: str, message_en: str, **kw: Any) -> ValidationError:

@@ -12,7 +12,7 @@ import pandas as pd
 import shapely
 
 from parkgis.ingest import encoding as enc
-from parkgis.ingest import limits
+from parkgis.ingest import ledger, limits
 from parkgis.ingest.source import Source, refuse, short
 
 _WKT_COLUMNS = ("wkt", "geometry", "geom", "the_geom", "几何", "shape")
@@ -44,7 +44,13 @@ def read_csv(path: Path, encoding: str | None) -> Source:
     return source
 
 
-def read_xlsx(path: Path, sheet: str | None) -> Source:
+def read_xlsx(path: Path, sheet: str | None, hint: tuple[str, ...] = ()) -> Source:
+    """An Excel 台账: the sheet named like the layer (or ``sheet``), read row by row.
+
+    The sheet's declared size is ignored (a few-kilobyte file may declare a million
+    columns, and openpyxl would pad every row to it); rows and columns are counted as
+    they are read and refused past ``[ingest.limits]`` ``xlsx_max_rows`` / ``_columns``.
+    """
     from openpyxl import load_workbook
 
     try:
@@ -62,43 +68,90 @@ def read_xlsx(path: Path, sheet: str | None) -> Source:
         raise refuse(
             f"Excel 文件无法读取：{short(exc)}", f"the workbook cannot be read: {short(exc)}"
         ) from exc
+    notes: list[tuple[str, str]] = []
     try:
-        if sheet is not None and sheet not in book.sheetnames:
-            raise refuse(
-                f"工作簿中没有工作表 {sheet}",
-                f"no sheet {sheet!r} in the workbook",
-                expected=book.sheetnames,
-                found=sheet,
-            )
-        ws = book[sheet] if sheet else book.worksheets[0]
-        rows = [list(r) for r in ws.iter_rows(values_only=True)]
+        name = _sheet_for(book.sheetnames, sheet, hint, notes)
+        rows = _stream_rows(book[name])
     finally:
         book.close()
-    header_at = _header_row(rows)
-    header = [
-        str(c).strip() if c is not None else f"column_{i + 1}"
-        for i, c in enumerate(rows[header_at] if rows else [])
+    layout = ledger.read_layout(rows)
+    frame = pd.DataFrame([cells for _, cells in layout.rows], columns=layout.columns, dtype=object)
+    frame.index = [number for number, _ in layout.rows]
+    serial = ledger.serial_columns(layout.columns)
+    if serial:
+        frame = frame.drop(columns=serial)
+        notes.append(
+            (
+                f"序号列 {'、'.join(serial)} 不导入",
+                f"serial-number columns not imported: {', '.join(serial)}",
+            )
+        )
+    frame = frame.loc[
+        :, [c for c in frame.columns if not c.startswith("column_") or frame[c].notna().any()]
     ]
-    body = [r + [None] * (len(header) - len(r)) for r in rows[header_at + 1 :]]
-    frame = pd.DataFrame(body, columns=header, dtype=object)
-    frame = frame.dropna(how="all")
-    source = Source(frame=frame, format="xlsx", encoding=None, row_offset=header_at + 2)
-    source.frame.index = [i for i in frame.index]
+    source = Source(frame=frame, format="xlsx", encoding=None, row_offset=0)
+    source.notes.extend(notes + layout.notes)
+    source.skipped_rows = layout.skipped
     _geometry_from_columns(source)
     return source
 
 
-def _header_row(rows: list[list[Any]]) -> int:
-    """The header is the first of the top rows with the most filled cells (skips titles)."""
-    top = rows[:10]
-    if not top:
-        return 0
-    filled = [[c for c in r if c not in (None, "")] for r in top]
-    most = max(len(f) for f in filled)
-    for i, cells in enumerate(filled):
-        if cells and len(cells) >= 0.6 * most and all(isinstance(c, str) for c in cells):
-            return i
-    return [len(f) for f in filled].index(most)
+def _sheet_for(
+    names: list[str], sheet: str | None, hint: tuple[str, ...], notes: list[tuple[str, str]]
+) -> str:
+    """The sheet asked for, else the one named like the target layer, else the first."""
+    if sheet is not None:
+        if sheet not in names:
+            raise refuse(
+                f"工作簿中没有工作表 {sheet}",
+                f"no sheet {sheet!r} in the workbook",
+                expected=names,
+                found=sheet,
+            )
+        return sheet
+    wanted = {w.strip().lower() for h in hint for w in re.split(r"[/／]", h) if w.strip()}
+    named = [n for n in names if n.strip().lower() in wanted]
+    chosen = named[0] if named else names[0]
+    if len(names) > 1:
+        notes.append(
+            (
+                f"工作簿有 {len(names)} 个工作表，读取工作表 {chosen}（可用 --source-layer 指定）",
+                f"the workbook has {len(names)} sheets: read sheet {chosen} "
+                "(choose with --source-layer)",
+            )
+        )
+    return chosen
+
+
+def _stream_rows(ws: Any) -> list[list[Any]]:
+    """The sheet's rows, counted as they are read (never trusting its declared size)."""
+    caps = limits.limits()
+    max_rows, max_columns = int(caps["xlsx_max_rows"]), int(caps["xlsx_max_columns"])
+    ws.reset_dimensions()  # read-only sheets pad each row to the declared width otherwise
+    rows: list[list[Any]] = []
+    for number, row in enumerate(ws.iter_rows(values_only=True), start=1):
+        cells = list(row)
+        while cells and cells[-1] is None:
+            cells.pop()
+        if len(cells) > max_columns:
+            raise refuse(
+                f"工作表第 {number} 行有 {len(cells)} 列，超过上限 {max_columns}",
+                f"sheet row {number} has {len(cells)} columns, more than the limit {max_columns}",
+                row=number,
+                expected=f"<= {max_columns}",
+                found=len(cells),
+            )
+        if number > max_rows:
+            raise refuse(
+                f"工作表超过 {max_rows} 行",
+                f"the sheet has more than {max_rows} rows",
+                expected=f"<= {max_rows}",
+                found=f"> {max_rows}",
+            )
+        rows.append(cells)
+    while rows and not rows[-1]:
+        rows.pop()
+    return rows
 
 
 def _norm(name: str) -> str:

@@ -133,3 +133,30 @@ def write_google_earth_kml(path: Path, placemarks: list[dict[str, Any]]) -> str:
     text = "\n".join(parts)
     path.write_text(text, encoding="utf-8")
     return text
+
+
+def write_office_ledger(path: Path, parcels: list[dict[str, Any]]) -> None:
+    """An Excel 台账 as a land office keeps it: a cover sheet, then sheet 宗地 with a title
+    row, a two-row header merged over 容积率 (下限/上限), a 序号 column, prices in
+    万元/亩 and areas in 亩, a blank separator, a 合计 row and the signatures below."""
+    book = Workbook()
+    cover = book.active
+    cover.title = "说明"
+    cover.append(["本台账由烈山经济开发区管委会土地科维护"])
+    sheet = book.create_sheet("宗地")
+    sheet.append(["烈山经济开发区工业用地台账（2026年11月）"])
+    sheet.merge_cells("A1:F1")
+    sheet.append(["序号", "地块编号", "容积率", None, "挂牌价（万元/亩）", "面积（亩）"])
+    sheet.append([None, None, "下限", "上限", None, None])
+    for col in ("A", "B", "E", "F"):
+        sheet.merge_cells(f"{col}2:{col}3")
+    sheet.merge_cells("C2:D2")
+    for i, p in enumerate(parcels, start=1):
+        sheet.append([i, p["plot_no"], p["ratio_min"], p["ratio_max"], p["price_wan"], p["mu"]])
+        if i == 1:
+            sheet.append([None] * 6)  # a blank separator row between groups
+    total = sum(p["mu"] for p in parcels if isinstance(p["mu"], int | float))
+    sheet.append(["合计", None, None, None, None, total])
+    sheet.append([None] * 6)
+    sheet.append(["填表人：张三", None, "审核人：李四", None, "填报日期：2026年11月30日"])
+    book.save(path)

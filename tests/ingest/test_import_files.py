@@ -351,3 +351,21 @@ def test_bad_options_are_reported_not_crashed(conn: Connection, tmp_path: Path) 
     empty.write_bytes(b"")
     assert import_file(conn, "firms", empty).status == "refused"
     assert _count(conn, "parcel") == 0 and _count(conn, "firm") == 1
+
+
+def test_cpg_claiming_utf8_over_gbk_records_is_read_as_gbk_with_a_warning(
+    conn: Connection, tmp_path: Path
+) -> None:
+    park.zone(conn)
+    park.firm(conn, "淮北华强机械有限公司")
+    shp, _ = _gbk_shapefile(tmp_path)
+    shp.with_suffix(".cpg").write_text("UTF-8", encoding="ascii")
+
+    report = import_file(conn, "parcels", shp)
+
+    assert report.ok, report.to_text()
+    assert report.encoding == "gb18030"
+    warning = next(i for i in report.warnings if i.field == "encoding")
+    assert "--encoding" in warning.message and "GBK" in warning.message_en
+    note = conn.execute(text("SELECT extra->>'备注' FROM parcel WHERE plot_no = 'LS-001'")).scalar()
+    assert note == "东侧临路"
