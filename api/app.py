@@ -34,6 +34,7 @@ ROUTER_MODULES = (
     "api.routes.docs",
     "api.pages.signin",
     "api.pages.staff",
+    "api.pages.cases",
     "api.routes.tiles",
     "api.routes.edit",
     "api.routes.features",

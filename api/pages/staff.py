@@ -26,6 +26,7 @@ router = APIRouter(tags=["pages"], include_in_schema=False)
 #: The staff menu: address, words, and the roles that may open it (None: every staff role).
 MENU: tuple[tuple[str, str, str, tuple[str, ...] | None], ...] = (
     ("/staff", "工作台", "Home", None),
+    ("/staff/cases", "破产案件", "Cases", ("court", "land_bureau", "department")),
     ("/map", "招商地图", "Investment map", None),
     ("/map/infrastructure", "基础设施地图", "Infrastructure map",
      ("infrastructure", "land_bureau")),
@@ -42,11 +43,15 @@ def signed_in(user: CurrentUser) -> User:
 StaffUser = Annotated[User, Depends(signed_in)]
 
 
+def _current(href: str, path: str) -> bool:
+    return path == href or (href != "/staff" and path.startswith(href + "/"))
+
+
 def staff_chrome(conn: Connection, user: User, request: Request) -> dict[str, Any]:
     """What the base layout shows of a signed-in user: card and menu, in words."""
-    lang = page_lang(request)
+    lang, path = page_lang(request), request.url.path
     menu = [
-        {"href": href, "label": zh if lang == "zh" else en, "current": href == request.url.path}
+        {"href": href, "label": zh if lang == "zh" else en, "current": _current(href, path)}
         for href, zh, en, roles in MENU
         if roles is None or user.role == "admin" or user.role in roles
     ]

@@ -20,6 +20,8 @@ from parkgis.auth import User
 from parkgis.config import get_settings
 from parkgis.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
 from parkgis.labels import codes
+from parkgis.labels import format as fmt
+from parkgis.labels.format import Lang
 from parkgis.release._common import case_scope, check_version, today
 from parkgis.release.deadlines import (
     allowed_next,
@@ -399,6 +401,22 @@ def blocking_tasks(conn: Connection, case_id: int, target: str) -> list[dict[str
     return [dict(r) for r in rows]
 
 
+def _blocker_words(conn: Connection, blockers: list[dict[str, Any]], lang: Lang) -> str:
+    """Open blocking tasks in words: title, department and deadline."""
+    kinds, departments = codes.code_list(conn, "task_kind"), codes.code_list(conn, "department")
+    if lang == "zh":
+        return "；".join(
+            f"{b['title']}（{departments.label(b['department_code'])}，"
+            f"期限 {fmt.date(b['deadline_on'])}）"
+            for b in blockers
+        )
+    return "; ".join(
+        f"{kinds.label(b['kind'], 'en')} ({departments.label(b['department_code'], 'en')}, "
+        f"due {fmt.date(b['deadline_on'], 'en')})"
+        for b in blockers
+    )
+
+
 def advance_case(
     conn: Connection,
     case_id: int,
@@ -433,14 +451,12 @@ def advance_case(
         )
     blockers = blocking_tasks(conn, case_id, stage)
     if blockers:
-        names = "；".join(
-            f"#{b['id']} {b['title']}（{b['department_code']}，期限 {b['deadline_on']}）"
-            for b in blockers
-        )
         raise ConflictError(
-            message=f"以下联动任务未完成，案件不能进入“{stage}”：{names}",
-            message_en=f"open joint tasks block stage {stage}: "
-            + "; ".join(f"#{b['id']} {b['kind']} ({b['department_code']})" for b in blockers),
+            message=f"以下联动任务未完成，案件不能进入“{codes.label(conn, 'case_stage', stage)}”："
+            + _blocker_words(conn, blockers, "zh"),
+            message_en="open joint tasks block the stage "
+            f"{codes.label(conn, 'case_stage', stage, 'en')}: "
+            + _blocker_words(conn, blockers, "en"),
             field="stage",
             expected="blocking tasks done",
             found=stage,

@@ -155,6 +155,34 @@ def test_a_wrong_key_is_shown_beside_the_field(server: str, browser: Any, output
     assert _phone_rules_broken(page) == [] and _words_broken(page) == []
 
 
+def test_case_pages_at_phone_and_desktop_size(
+    server: str, browser: Any, staff_park: StaffPark, output_dir: Path
+) -> None:
+    page = browser.new_page()
+    watch = Watch(page, server)
+    sign_in_browser(page, server, staff_park.keys["court-clerk"])
+    for size_name, size in (("phone", PHONE), ("desktop", DESKTOP)):
+        page.set_viewport_size(size)
+        page.goto(f"{server}/staff/cases")
+        assert "破产案件" in page.inner_text("h1")
+        page.screenshot(path=str(output_dir / f"{size_name}_cases.png"), full_page=True)
+        assert _phone_rules_broken(page) == [] and _words_broken(page) == []
+        page.click(".items a >> nth=1")
+        assert "/staff/cases/" in page.url
+        assert "法定期限" in page.inner_text("main")
+        page.screenshot(path=str(output_dir / f"{size_name}_case.png"), full_page=True)
+        assert _phone_rules_broken(page) == [] and _words_broken(page) == []
+        if page.locator("form.move button").count():
+            with page.expect_navigation():
+                page.click("form.move button >> nth=0")  # a refusal or a record: words
+            after = output_dir / f"{size_name}_case_after_move.png"
+            page.screenshot(path=str(after), full_page=True)
+            assert _words_broken(page) == []
+    # A refusal is a page with status 409 (Chromium logs that status): nothing else failed.
+    assert [e for e in watch.errors if "status of 409" not in e] == []
+    assert [f for f in watch.failed if not f.endswith(" 409")] == []
+
+
 @pytest.fixture(scope="module")
 def marked_park(staff_park: StaffPark) -> dict[str, Any]:
     """Markup stored in public text fields (park, parcel, road names) and staff ones (debtor,

@@ -93,6 +93,7 @@ def _task_item(task: dict[str, Any], lang: Lang) -> Item:
             _tr(lang, "债务人 ", "debtor ") + task["debtor_name"],
         ],
         urgent=bool(task["overdue"]),
+        link=f"/staff/cases/{task['case_id']}",
     )
 
 
@@ -148,6 +149,7 @@ def deadline_section(conn: Connection, user: User, day: date, lang: Lang) -> Sec
                     _tr(lang, "债务人 ", "debtor ") + case["debtor_name"],
                 ],
                 urgent=d["days_left"] < 0,
+                link=f"/staff/cases/{case_id}",
             )
             found.append((int(d["days_left"]), item))
     found.sort(key=lambda pair: pair[0])
