@@ -81,8 +81,7 @@ by_status = idle.groupby("category").agg(parcels=("plot_no", "count"), area_mu=(
 by_status.round(1)
 """),
     code("""
-names = {"idle": "闲置 idle", "inefficient": "低效 inefficient",
-         "bankruptcy_estate": "破产财产 estate", "candidate": "应认定闲置 candidate"}
+names = {**parkgis.code_labels(conn, "land_status"), "candidate": "应认定闲置"}
 ax = by_status["area_mu"].rename(index=names).sort_values().plot.barh(color="#d73027")
 ax.set_xlabel("面积（亩） / area (mu)")
 ax.set_title("锁定土地面积（按状态） / Locked land by status")
@@ -196,7 +195,10 @@ or the recovery of idle land.
 screen = parkgis.screen_firms(conn, as_of=AS_OF)
 print("指标年度 / indicator year:", screen.attrs["year"])
 print("规则版本 / rules:", screen.attrs["rules_version"])
-screen.groupby("class").agg(firms=("firm_id", "count"), land_mu=("land_mu", "sum")).round(1)
+VERDICTS = {"likely_zombie": "疑似僵尸企业", "watch": "关注", "none": "无异常"}
+screen["firm_status"] = screen["firm_status"].map(parkgis.code_labels(conn, "firm_status"))
+(screen.assign(verdict=screen["class"].map(VERDICTS))
+ .groupby("verdict").agg(firms=("firm_id", "count"), land_mu=("land_mu", "sum")).round(1))
 """),
     code("""
 signals = screen.loc[screen["class"] != "none", "signals_zh"].str.split("、").explode()
@@ -233,7 +235,8 @@ latest = eff["year"].max()
 d_class = set(eff.loc[(eff["year"] == latest) & (eff["class"] == "D"), "firm_id"])
 zombies = set(screen.loc[screen["class"] == "likely_zombie", "firm_id"])
 parcels = parkgis.read_layer(conn, "parcels", crs=4326)
-held = parcels[parcels["holder_firm_id"].isin(d_class | zombies)].copy()
+held = parkgis.with_labels(conn, parcels[parcels["holder_firm_id"].isin(d_class | zombies)],
+                           "parcels")
 held["group"] = held["holder_firm_id"].map(
     lambda f: "两者 both" if f in d_class and f in zombies
     else ("D 类 D-class" if f in d_class else "僵尸 zombie"))
@@ -286,7 +289,8 @@ recovery procedure.
 pipe = parkgis.release_pipeline(conn, AS_OF)
 pipe = pipe.dropna(subset=["expected_release_on"])
 pipe["quarter"] = pd.to_datetime(pipe["expected_release_on"]).dt.to_period("Q").astype(str)
-reasons = {"bankruptcy_estate": "破产财产 estate", "idle_recovery": "闲置收回 idle recovery"}
+reasons = {"bankruptcy_estate": parkgis.code_labels(conn, "land_status")["bankruptcy_estate"],
+           "idle_recovery": "闲置土地收回"}
 by_quarter = pipe.pivot_table(index="quarter", columns="reason", values="area_mu",
                               aggfunc="sum", fill_value=0).rename(columns=reasons)
 ax = by_quarter.plot.bar(stacked=True, rot=45, color=["#7b3294", "#d73027"])
@@ -363,7 +367,8 @@ by_street.round(2).head(15)
     code("""
 roads = parkgis.read_layer(conn, "roads", crs=4326)
 fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
-roads.groupby("status")["length_m"].sum().div(1000).plot.bar(ax=left, rot=0, color="#4d4d4d")
+by_status = parkgis.with_labels(conn, roads, "roads").groupby("status")["length_m"].sum()
+by_status.div(1000).plot.bar(ax=left, rot=0, color="#4d4d4d")
 left.set_ylabel("长度（km） / length (km)")
 left.set_title("道路建设状态 / Road status")
 roads["pci"].dropna().plot.hist(ax=right, bins=20, color="#1b7837")

@@ -22,6 +22,7 @@ __all__ = [
     "analysis",
     "assess_pipes",
     "bankruptcy_cases",
+    "code_labels",
     "connect",
     "disposal_rates",
     "efficiency_classes",
@@ -34,6 +35,7 @@ __all__ = [
     "release_pipeline",
     "screen_firms",
     "use_chinese_font",
+    "with_labels",
     "write_layer",
 ]
 #: Submodules reachable as attributes without an explicit import.
@@ -46,6 +48,7 @@ if TYPE_CHECKING:
     from parkgis.analysis import (
         assess_pipes,
         bankruptcy_cases,
+        code_labels,
         connect,
         disposal_rates,
         efficiency_classes,
@@ -57,6 +60,7 @@ if TYPE_CHECKING:
         release_pipeline,
         screen_firms,
         use_chinese_font,
+        with_labels,
         write_layer,
     )
 

@@ -104,3 +104,14 @@ def test_a_code_list_that_is_not_one_is_refused(conn: Connection) -> None:
 
     with pytest.raises(NotFoundError):
         codes.code_list(conn, "parcel")
+
+
+def test_analysts_frames_read_in_labels(demo_conn: Connection) -> None:
+    import parkgis
+
+    parcels = parkgis.read_layer(demo_conn, "parcels")
+    labelled = parkgis.with_labels(demo_conn, parcels, "parcels")
+    statuses = set(codes.labels(demo_conn, "land_status").values())
+    assert set(labelled["status"]) <= statuses and set(labelled["status"])
+    assert not set(labelled["status"]) & set(codes.codes(demo_conn, "land_status"))
+    assert parkgis.code_labels(demo_conn, "road_status", "en")["dead_end"] == "Dead end"

@@ -26,6 +26,7 @@ from parkgis.analysis.domain import (
     release_pipeline,
     screen_firms,
 )
+from parkgis.analysis.labels import code_labels, with_labels
 from parkgis.analysis.layers import (
     CJK_FONTS,
     connect,
@@ -39,6 +40,7 @@ __all__ = [
     "CJK_FONTS",
     "assess_pipes",
     "bankruptcy_cases",
+    "code_labels",
     "connect",
     "disposal_rates",
     "efficiency_classes",
@@ -50,5 +52,6 @@ __all__ = [
     "release_pipeline",
     "screen_firms",
     "use_chinese_font",
+    "with_labels",
     "write_layer",
 ]

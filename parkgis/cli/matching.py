@@ -8,6 +8,8 @@ from typing import Any
 
 import typer
 
+from parkgis.labels import format
+
 enquiries = typer.Typer(help="Investor enquiries 招商需求.", no_args_is_help=True)
 
 
@@ -49,9 +51,7 @@ def match_command(
         typer.echo(f"\n{title}（{len(sites)}）")
         typer.echo(header)
         for s in sites:
-            size = (
-                f"{s['area_mu']:.1f} 亩" if s["area_mu"] is not None else f"{s['area_m2']:.0f} m²"
-            )
+            size = format.mu(s["area_m2"]) if s["area_mu"] is not None else format.m2(s["area_m2"])
             notes = [c["message"] for c in s["checks"] if c["passed"] is False]
             notes += [b["message"] for b in s["blockers"]]
             typer.echo(
@@ -83,17 +83,19 @@ def list_(
 ) -> None:
     """List stored enquiries."""
     from parkgis import db
+    from parkgis.labels import codes
     from parkgis.matching import enquiry
 
     engine = db.make_engine()
     with engine.begin() as conn:
         rows = enquiry.list_enquiries(conn, status)
+        statuses = codes.code_list(conn, "enquiry_status")
     engine.dispose()
-    typer.echo(f"{'编号':<16} {'投资方':<20} {'行业':<6} {'状态':<10} 受理日期")
+    typer.echo(f"{'编号':<16} {'投资方':<20} {'行业':<6} {'状态':<8} 受理日期")
     for r in rows:
         typer.echo(
             f"{r['code']:<16} {r['investor_name']:<20} {r['industry_code']:<6} "
-            f"{r['status']:<10} {r['received_on']}"
+            f"{statuses.label(r['status']):<8} {format.date(r['received_on'])}"
         )
 
 

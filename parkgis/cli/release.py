@@ -9,6 +9,8 @@ from typing import Any
 
 import typer
 
+from parkgis.labels import format
+
 screen_app = typer.Typer(
     help="Zombie screening and per-mu efficiency (亩均效益).", no_args_is_help=True
 )
@@ -38,6 +40,10 @@ def _dump(data: Any) -> None:
     typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
 
 
+#: Words of a screening verdict (parkgis.release.screening computes it, nothing stores it).
+_VERDICTS = {"likely_zombie": "疑似僵尸企业", "watch": "关注", "none": "无异常"}
+
+
 @screen_app.command("firms")
 def screen_firms(
     year: int | None = typer.Option(None, help="indicator year (default: the latest)"),
@@ -51,10 +57,14 @@ def screen_firms(
     if as_json:
         _dump(result)
         return
-    typer.echo(f"run {result['run_id']} year {result['year']} rules {result['rules_version']}")
+    typer.echo(
+        f"筛查批次 {result['run_id']}，{result['year']} 年度指标，"
+        f"规则版本 {result['rules_version']}"
+    )
     for r in result["results"]:
-        why = ", ".join(s["code"] for s in r["signals"]) or "-"
-        typer.echo(f"{r['rank']:>4} {r['score']:>6.1f} {r['class']:<14} {r['name']}  [{why}]")
+        why = "、".join(s["label_zh"] for s in r["signals"]) or "无信号"
+        verdict = _VERDICTS.get(r["class"], r["class"])
+        typer.echo(f"{r['rank']:>4} {r['score']:>6.1f} {verdict:<8} {r['name']}  [{why}]")
 
 
 @screen_app.command("efficiency")
@@ -70,14 +80,15 @@ def screen_efficiency(
     if as_json:
         _dump(result)
         return
-    typer.echo(f"run {result['run_id']} year {year} rules {result['rules_version']}")
+    typer.echo(f"评价批次 {result['run_id']}，{year} 年度，规则版本 {result['rules_version']}")
     for r in result["results"]:
         typer.echo(
-            f"{r['group']:<12} {r['rank']:>4} {r['class']} {r['score']:>7.2f} "
-            f"{r['land_mu']:>9.2f} 亩 {r['name']}"
+            f"{r['group']:<12} {r['rank']:>4} {r['class']} 类 {r['score']:>7.2f} 分 "
+            f"{format.number(r['land_mu'], 2):>9} 亩 {r['name']}"
         )
     typer.echo(
-        f"D-class land: {len(result['d_class_land'])} parcels, {result['d_class_land_mu']} 亩"
+        f"D 类企业用地：{len(result['d_class_land'])} 宗，"
+        f"{format.number(result['d_class_land_mu'], 2)} 亩"
     )
 
 
@@ -92,7 +103,7 @@ def land_idle(
     day = _as_of(as_of) or date.today()
 
     def work(conn: Any) -> tuple[list[str], bytes | None]:
-        from parkgis.labels import codes, format
+        from parkgis.labels import codes
 
         clocks = idle.idle_clocks(conn, day)
         rate = idle.disposal_rate(conn, day.year)
@@ -125,13 +136,28 @@ def cases_list(as_of: str | None = typer.Option(None, help="reference date YYYY-
     """Every case with its stage, next deadline and what is overdue."""
     from parkgis.release.cases import list_cases
 
-    for c in _run(lambda conn: list_cases(conn, _as_of(as_of))):
-        nxt = c["next_deadline"]
-        due = f"{nxt['key']} {nxt['due_on']} ({nxt['days_left']} d)" if nxt else "-"
-        typer.echo(
-            f"{c['id']:>4} {c['case_no'] or c['application_no']} {c['stage']:<20} "
-            f"next {due}; overdue deadlines {c['overdue_deadlines']}, tasks {c['overdue_tasks']}"
-        )
+    def work(conn: Any) -> list[str]:
+        from parkgis.labels import codes
+
+        lines = []
+        for c in list_cases(conn, _as_of(as_of)):
+            nxt = c["next_deadline"]
+            due = (
+                f"{nxt['label_zh']} {format.date(nxt['due_on'])}"
+                f"（{format.days_left(nxt['days_left'])}）"
+                if nxt
+                else "无"
+            )
+            stage = codes.label(conn, "case_stage", c["stage"])
+            lines.append(
+                f"{c['id']:>4} {c['case_no'] or c['application_no']} {stage:<10} "
+                f"下一期限 {due}；逾期期限 {c['overdue_deadlines']} 项，"
+                f"逾期任务 {c['overdue_tasks']} 项"
+            )
+        return lines
+
+    for line in _run(work):
+        typer.echo(line)
 
 
 @cases_app.command("show")
@@ -164,12 +190,16 @@ def cases_advance(
                 text("SELECT version FROM bankruptcy_case WHERE id = :id"), {"id": case_id}
             ).scalar()
         )
-        return advance_case(conn, case_id, stage, date.fromisoformat(on), int(v or 0), details)
+        from parkgis.labels import codes
+
+        case = advance_case(conn, case_id, stage, date.fromisoformat(on), int(v or 0), details)
+        case["stage_label"] = codes.label(conn, "case_stage", case["stage"])
+        return case
 
     case = _run(work)
     typer.echo(
-        f"case {case_id} now {case['stage']} (version {case['version']}); "
-        f"expected release {case['expected_release_on']}"
+        f"案件 {case_id} 进入“{case['stage_label']}”阶段（版本 {case['version']}）；"
+        f"预计释放日期 {format.date(case['expected_release_on'])}"
     )
 
 

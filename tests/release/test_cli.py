@@ -68,9 +68,11 @@ def test_cli_land_cases_screen(fresh_db: str, tmp_path: Path) -> None:
     )
     assert ok.returncode == 0, ok.stderr
     listed = _cli(fresh_db, "cases", "list", "--as-of", "2024-03-20")
-    assert "(2024)皖0604破3号" in listed.stdout and "announcement" in listed.stdout
+    assert "(2024)皖0604破3号" in listed.stdout and "公告" in listed.stdout
+    assert "announcement" not in listed.stdout and "accepted" not in listed.stdout
     screened = _cli(fresh_db, "screen", "firms", "--year", "2023")
-    assert screened.returncode == 0 and "no_tax" in screened.stdout
+    assert screened.returncode == 0 and "no_tax" not in screened.stdout
+    assert "无纳税" in screened.stdout
     with engine.connect() as conn:
         actor = conn.execute(text("SELECT run_by FROM screening_run")).scalar()
         stage_actor = conn.execute(
