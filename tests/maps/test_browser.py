@@ -162,6 +162,9 @@ def test_promotion_map_in_chromium(
     page.wait_for_selector(".parkgis-popup", timeout=10_000)
     popup = page.inner_text(".parkgis-popup")
     assert "M-2" in popup and "地块编号" in popup and "面积 (亩)" in popup
+    # Coded values as words, numbers with separators (M-2 is 200 m x 200 m).
+    assert "净地" in popup and "二类工业用地" in popup and "40,000" in popup
+    assert "available" not in popup and "100102" not in popup
     link = page.get_attribute(".parkgis-popup a", "href")
     assert link == f"/collections/parcels/items/{map_park.ids['M-2']}"
     page.screenshot(path=str(output_dir / "promotion_map_popup.png"))

@@ -138,7 +138,8 @@
     if (labels && labels[value] !== undefined) return labels[value];
     if (value === true) return "是";
     if (value === false) return "否";
-    if (typeof value === "number" && !Number.isInteger(value)) return String(Math.round(value * 100) / 100);
+    // Numbers as offices write them: thousands separators, at most two decimals (1,714,000).
+    if (typeof value === "number") return value.toLocaleString("zh-CN", { maximumFractionDigits: 2 });
     return String(value);
   }
 
