@@ -20,7 +20,8 @@ from api.pages.render import page_lang
 from api.pages.staff import StaffUser, staff_page
 from parkgis.auth import User
 from parkgis.errors import ParkgisError
-from parkgis.release import cases
+from parkgis.labels.format import YUAN_PER_WAN
+from parkgis.release import auction_rounds, auctions, cases
 from parkgis.workspace import cases as case_pages
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
@@ -107,8 +108,76 @@ def case_stage(
         with conn.begin_nested():
             cases.advance_case(conn, case_id, stage, on, version, details, note.strip() or None)
     except ParkgisError as exc:
-        lang = page_lang(request)
-        message = exc.message if lang == "zh" else (exc.message_en or exc.message)
-        error = {"stage": stage, "message": message, "field": exc.field or "stage"}
-        return _case_page(request, conn, user, case_id, date.today(), error, 409)
+        return _refused(request, conn, user, case_id, f"move-{stage}", exc)
     return RedirectResponse(f"/staff/cases/{case_id}?done={stage}", status_code=303)
+
+
+def _refused(
+    request: Request, conn: Conn, user: User, case_id: int, form: str, exc: ParkgisError
+) -> HTMLResponse:
+    """The case page again, with the refusal beside the form that was sent (409)."""
+    lang = page_lang(request)
+    message = exc.message if lang == "zh" else (exc.message_en or exc.message)
+    error = {"form": form, "message": message}
+    return _case_page(request, conn, user, case_id, date.today(), error, 409)
+
+
+Wan = Annotated[float, Form(gt=0, lt=10_000_000)]
+
+
+@router.post("/staff/cases/{case_id}/auctions", response_class=HTMLResponse)
+def post_round(
+    request: Request,
+    conn: Conn,
+    staff: StaffUser,
+    user: CourtWriter,
+    case_id: int,
+    parcel_id: Annotated[int, Form(ge=1, le=2**62)],
+    mode: Annotated[str, Form(max_length=40)],
+    appraisal_wan: Wan,
+    starting_price_wan: Wan,
+    announced_on: Annotated[date, Form()],
+    auction_on: Annotated[date, Form()],
+) -> Response:
+    """Post the next auction round of an estate parcel (prices entered in 万元)."""
+    cases.check_case_scope(conn, case_id, user)
+    round_ = {
+        "parcel_id": parcel_id,
+        "mode": mode,
+        "appraisal_yuan": appraisal_wan * YUAN_PER_WAN,
+        "starting_price_yuan": starting_price_wan * YUAN_PER_WAN,
+        "announced_on": announced_on,
+        "auction_on": auction_on,
+    }
+    try:
+        with conn.begin_nested():
+            auctions.add_auction(conn, case_id, round_)
+    except ParkgisError as exc:
+        return _refused(request, conn, user, case_id, f"round-{parcel_id}", exc)
+    return RedirectResponse(f"/staff/cases/{case_id}?done=round#auctions", status_code=303)
+
+
+@router.post("/staff/cases/{case_id}/auctions/{auction_id}/result", response_class=HTMLResponse)
+def round_result(
+    request: Request,
+    conn: Conn,
+    staff: StaffUser,
+    user: CourtWriter,
+    case_id: int,
+    auction_id: int,
+    version: Annotated[int, Form(ge=1, le=2**31 - 1)],
+    result: Annotated[str, Form(max_length=40)],
+    sold_price_wan: Annotated[float | None, Form(gt=0, lt=10_000_000)] = None,
+    buyer: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    """Record a pending round's result: sold (price in 万元 and buyer), failed or withdrawn."""
+    cases.check_case_scope(conn, case_id, user)
+    price = None if sold_price_wan is None else sold_price_wan * YUAN_PER_WAN
+    try:
+        with conn.begin_nested():
+            auction_rounds.record_result(
+                conn, case_id, auction_id, version, result, price, buyer or None
+            )
+    except ParkgisError as exc:
+        return _refused(request, conn, user, case_id, f"result-{auction_id}", exc)
+    return RedirectResponse(f"/staff/cases/{case_id}?done=result#auctions", status_code=303)

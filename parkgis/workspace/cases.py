@@ -22,6 +22,7 @@ from parkgis.labels import codes
 from parkgis.labels import format as fmt
 from parkgis.labels.format import Lang
 from parkgis.release import cases
+from parkgis.workspace import auctions
 
 #: Roles that record stage transitions and auctions (the court of the case; admin).
 WRITERS = ("court", "admin")
@@ -221,26 +222,6 @@ def _tasks(conn: Connection, case: dict[str, Any], lang: Lang) -> list[dict[str,
     return out
 
 
-def _auctions(conn: Connection, case: dict[str, Any], lang: Lang) -> list[dict[str, str]]:
-    out = []
-    for a in case["auctions"]:
-        round_words = _tr(lang, f"第 {a['round']} 轮", f"round {a['round']}")
-        result = codes.label(conn, "auction_result", a["result"], lang)
-        if a["result"] == "sold":
-            result += f" {fmt.money(a['sold_price_yuan'], lang)}"
-        out.append(
-            {
-                "title": f"{a['plot_no'] or fmt.missing(lang)} · {round_words}",
-                "mode": codes.label(conn, "auction_mode", a["mode"], lang),
-                "price": _tr(lang, "起拍价 ", "starting price ")
-                + fmt.money(a["starting_price_yuan"], lang),
-                "date": _tr(lang, "拍卖日 ", "auction on ") + fmt.date(a["auction_on"], lang),
-                "result": result,
-            }
-        )
-    return out
-
-
 def transitions(conn: Connection, case: dict[str, Any], lang: Lang) -> list[Transition]:
     """The stages the procedure allows next, each with the fields its form needs."""
     stages = codes.code_list(conn, "case_stage")
@@ -282,15 +263,26 @@ def case_page(conn: Connection, user: User, case_id: int, day: date, lang: Lang)
         "events": _events(conn, case, lang),
         "parcels": _parcels(conn, case, lang),
         "tasks": _tasks(conn, case, lang),
-        "auctions": _auctions(conn, case, lang),
+        "auctions": auctions.rounds(conn, case, lang),
+        "next_rounds": auctions.next_rounds(conn, case, lang) if may_write else [],
+        "result_options": auctions.result_options(conn, lang),
         "transitions": transitions(conn, case, lang) if may_write else [],
         "may_write": may_write,
         "today": day.isoformat(),
     }
 
 
+#: Confirmations of the auction forms (``?done=round`` / ``?done=result``).
+DONE_AUCTION = {
+    "round": ("已安排新一轮拍卖。", "The auction round was posted."),
+    "result": ("已记录拍卖结果。", "The auction result was recorded."),
+}
+
+
 def done_words(conn: Connection, stage: str | None, lang: Lang) -> str | None:
-    """The confirmation after a recorded transition (None for no or an unknown stage)."""
+    """The confirmation after a recorded form (None for no or an unknown one)."""
+    if stage in DONE_AUCTION:
+        return _tr(lang, *DONE_AUCTION[stage])
     stages = codes.code_list(conn, "case_stage")
     if not stage or stages.get(stage) is None:
         return None

@@ -124,3 +124,70 @@ def test_another_courts_case_is_a_not_found_page(web: TestClient, staff_park: St
     assert r.headers["content-type"].startswith("text/html")
     sign_in(web, staff_park.keys["promotion-officer"])
     assert web.get(f"/staff/cases/{other['id']}").status_code == 403
+
+
+def _pending_round(staff_park: StaffPark) -> dict[str, object]:
+    with staff_park.engine.connect() as conn:
+        return dict(
+            conn.execute(
+                text("SELECT a.*, p.plot_no FROM auction a JOIN parcel p ON p.id = a.parcel_id "
+                     "JOIN bankruptcy_case c ON c.id = a.case_id "
+                     "WHERE a.result = 'pending' AND c.court = :c ORDER BY a.id LIMIT 1"),
+                {"c": COURT},
+            ).mappings().one()
+        )  # fmt: skip
+
+
+def _rounds(staff_park: StaffPark, parcel_id: object) -> list[str]:
+    with staff_park.engine.connect() as conn:
+        return list(
+            conn.execute(
+                text("SELECT result FROM auction WHERE parcel_id = :p ORDER BY round"),
+                {"p": parcel_id},
+            ).scalars()
+        )
+
+
+def test_an_auction_round_gets_its_result_and_the_next_round_is_checked(
+    web: TestClient, staff_park: StaffPark
+) -> None:
+    from parkgis.labels import format as fmt
+
+    pending = _pending_round(staff_park)
+    case_id, parcel_id = pending["case_id"], pending["parcel_id"]
+    sign_in(web, staff_park.keys["court-clerk"])
+    page = web.get(f"/staff/cases/{case_id}").text
+    assert f'/auctions/{pending["id"]}/result"' in page
+    assert "上一轮待拍卖：不能再安排" in page
+    assert "起拍价不低于评估价的 70%（第十条）" in page  # an estate parcel not yet auctioned
+    assert "至少提前 30 日公告（第十二条）" in page
+    token = form_token(page)
+    # A sale needs its price and buyer; the round stays pending.
+    url = f"/staff/cases/{case_id}/auctions/{pending['id']}/result"
+    form = {"csrf_token": token, "version": str(pending["version"])}
+    r = web.post(url, data={**form, "result": "sold", "sold_price_wan": "300"})
+    assert r.status_code == 409 and "成交须填写成交价（大于零）和买受人" in r.text
+    assert _rounds(staff_park, parcel_id) == ["pending"]
+    r = web.post(url, data={**form, "result": "failed"})
+    assert r.status_code == 303
+    after = web.get(r.headers["location"]).text
+    assert "已记录拍卖结果。" in after and "流拍" in after
+    floor = float(pending["starting_price_yuan"]) * 0.8  # release.toml: 20 % at most
+    assert f"起拍价不低于 {fmt.money(floor)}" in after
+    assert "至少提前 15 日公告（第二十六条）" in after
+    # The next round: too cheap, then too soon, are refused; a lawful one is posted.
+    post = {"csrf_token": token, "parcel_id": str(parcel_id), "mode": "online_auction",
+            "appraisal_wan": str(float(pending["appraisal_yuan"]) / 10_000),
+            "announced_on": "2026-12-05", "auction_on": "2026-12-25"}  # fmt: skip
+    cheap = str(floor / 10_000 - 1)
+    r = web.post(f"/staff/cases/{case_id}/auctions", data={**post, "starting_price_wan": cheap})
+    assert r.status_code == 409 and "降价幅度不得超过上一轮起拍价的 20%" in r.text
+    fair = str(round(floor / 10_000 + 1, 2))
+    soon = {**post, "starting_price_wan": fair, "auction_on": "2026-12-15"}
+    r = web.post(f"/staff/cases/{case_id}/auctions", data=soon)
+    assert r.status_code == 409 and "应至少提前 15 日公告" in r.text
+    assert _rounds(staff_park, parcel_id) == ["failed"]
+    r = web.post(f"/staff/cases/{case_id}/auctions", data={**post, "starting_price_wan": fair})
+    assert r.status_code == 303, r.text
+    assert _rounds(staff_park, parcel_id) == ["failed", "pending"]
+    assert "已安排新一轮拍卖。" in web.get(r.headers["location"]).text
