@@ -13,7 +13,7 @@ what to unblock. Anonymous callers see only "expected available from".
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Connection
@@ -29,6 +29,37 @@ _STATUS_ZH = {
     "dead_end": "断头路",
 }
 _GRADE_ZH = {3: "III级（尽快修复）", 4: "IV级（立即修复）"}
+_GRADE_ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
+
+
+def _road_message(row: Mapping[str, Any]) -> tuple[str, str]:
+    """Why a site has no access, in words: the nearest road, its state and distance."""
+    status = row.get("nearest_road_status")
+    road = f"{row.get('nearest_road_code') or '—'}{row.get('nearest_road_name') or ''}"
+    planned = row.get("nearest_road_planned_on")
+    dist = row.get("nearest_road_dist_m")
+    far = f"，距 {float(dist):,.0f} m" if dist is not None else ""
+    far_en = f", {float(dist):,.0f} m away" if dist is not None else ""
+    if status == "complete":  # a complete road nearby, but the site does not front it
+        return (
+            f"未临接已建成道路：最近的已建成道路 {road}{far}，超出临街距离，需修建连接道路",
+            f"no frontage on a complete road: the nearest, {road}, is complete{far_en}, "
+            "beyond frontage; a connecting road is needed",
+        )
+    return (
+        f"未临接已建成道路：最近道路 {road}（{_STATUS_ZH.get(status or '', '无')}"
+        + (f"，计划 {planned} 建成" if planned else "")
+        + f"{far}），需先完成道路建设",
+        f"no frontage on a complete road: nearest {road} is {status or 'none'}"
+        + (f", planned for {planned}" if planned else ""),
+    )
+
+
+def _segment_grades(segments: Sequence[Mapping[str, Any]]) -> tuple[str, str]:
+    """Each segment with its own CJJ 181-2012 repair grade: "S1（IV级）、S3（III级）"."""
+    zh = "、".join(f"{s['code']}（{_GRADE_ROMAN[int(s['ri_grade'])]}级）" for s in segments)
+    en = ", ".join(f"{s['code']} (grade {_GRADE_ROMAN[int(s['ri_grade'])]})" for s in segments)
+    return zh, en
 
 
 def prefetch_costs(
@@ -82,24 +113,16 @@ def site_blockers(
         return {"who": code, "who_zh": departments.get(code, code)}
 
     if not row.get("has_access"):
-        status = row.get("nearest_road_status")
-        road = row.get("nearest_road_code") or "—"
-        name = row.get("nearest_road_name") or ""
-        planned = row.get("nearest_road_planned_on")
+        zh, en = _road_message(row)
         out.append(
             {
                 "kind": "road_access",
-                "message": f"未临接已建成道路：最近道路 {road}{name}"
-                f"（{_STATUS_ZH.get(status or '', '无')}"
-                + (f"，计划 {planned} 建成" if planned else "")
-                + "），需先完成道路建设",
-                "message_en": "no frontage on a complete road: "
-                f"nearest {road} is {status or 'none'}"
-                + (f", planned for {planned}" if planned else ""),
+                "message": zh,
+                "message_en": en,
                 "road_segment_id": row.get("nearest_road_id"),
                 "road_code": row.get("nearest_road_code"),
-                "road_status": status,
-                "planned_completion_on": planned,
+                "road_status": row.get("nearest_road_status"),
+                "planned_completion_on": row.get("nearest_road_planned_on"),
                 **dept("road_access"),
             }
         )
@@ -111,21 +134,23 @@ def site_blockers(
             segments.append({**s, **_cost_estimate(conn, s, costs)})
         total = round(sum(s["cost_yuan"] for s in segments), 2)
         worst = max(int(s["ri_grade"]) for s in segments)
-        codes = "、".join(s["code"] for s in segments)
+        graded_zh, graded_en = _segment_grades(segments)
         out.append(
             {
                 "kind": "drainage",
-                "message": f"下游管段 {codes} 修复等级{_GRADE_ZH[worst]}，"
+                "message": f"下游管段 {graded_zh} 需修复（最差{_GRADE_ZH[worst]}），"
                 f"估算修复费用 {total / 10000:,.1f} 万元（CJJ 181-2012）",
-                "message_en": f"downstream segment(s) {', '.join(s['code'] for s in segments)} "
-                f"at repair grade {'III' if worst == 3 else 'IV'}; estimated repair "
-                f"{total:,.0f} yuan (CJJ 181-2012)",
+                "message_en": f"downstream segment(s) {graded_en} need repair; estimated "
+                f"repair {total:,.0f} yuan (CJJ 181-2012)",
                 "segments": segments,
                 "cost_yuan": total,
                 **dept("drainage"),
             }
         )
     for e in row.get("encumbrances") or []:
+        # A seizure's holder is the court that ordered it and must lift it: a public
+        # authority, named to every staff role (a mortgagee stays per the catalogue).
+        court = e.get("holder") if e["kind"] == "seizure" else None
         if not see_holder:
             e = {"id": e.get("id"), "kind": e["kind"]}
         kind = e["kind"]
@@ -143,6 +168,7 @@ def site_blockers(
                 "reference_no": e.get("reference_no"),
                 "amount_yuan": e.get("amount_yuan"),
                 **dept(kind),
+                **_court(court),
             }
         )
     if row.get("case_id"):
@@ -162,6 +188,7 @@ def site_blockers(
                 "expected_release_on": expected,
                 "open_tasks": row.get("case_open_tasks") or [],
                 **dept("bankruptcy"),
+                **_court(row.get("case_court")),
             }
         )
     elif row.get("status") == "idle":
@@ -178,6 +205,11 @@ def site_blockers(
             }
         )
     return out
+
+
+def _court(name: str | None) -> dict[str, str]:
+    """The court recorded on a seizure or a case as the one who must act (none: as is)."""
+    return {"who_zh": name, "court": name} if name else {}
 
 
 def public_view(available_from: dt.date | None, as_of: dt.date) -> list[dict[str, Any]]:

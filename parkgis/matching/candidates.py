@@ -56,6 +56,7 @@ SITE_COLUMNS = (
     "sewage_worst_grade",
     "storm_inspected",
     "sewage_inspected",
+    "sewer_takes_industrial",
     "same_chain",
     "facts_kind",
     "facts_ids",
@@ -63,7 +64,7 @@ SITE_COLUMNS = (
 
 _INT_COLUMNS = ("land_class", "fire_rank", "storeys", "min_floor", "storm_worst_grade",
                 "sewage_worst_grade", "storm_inspected", "sewage_inspected")  # fmt: skip
-_BOOL_COLUMNS = ("is_industrial", "is_logistics", "industry_permitted")
+_BOOL_COLUMNS = ("is_industrial", "is_logistics", "industry_permitted", "sewer_takes_industrial")
 
 
 @dataclass(frozen=True)
@@ -114,7 +115,8 @@ _GROUP_MIN = ("land_class", "floor_load_kn_m2", "clear_height_m", "column_grid_m
               "arterial_dist_m", "highway_dist_m", "rail_dist_m", "sewage_dist_m",
               "storm_inspected", "sewage_inspected",
               # bool_and over 1.0 / 0.0 (NULLs ignored, as SQL's bool_and does)
-              "is_industrial", "is_logistics", "industry_permitted")  # fmt: skip
+              "is_industrial", "is_logistics", "industry_permitted",
+              "sewer_takes_industrial")  # fmt: skip
 _GROUP_TEXT_MIN = ("zone_code", "land_use_code", "fire_class", "status", "facts_kind")
 
 
@@ -255,6 +257,7 @@ def _with_groups(
 DETAIL_SQL = """
 SELECT fa.*, coalesce(enc.items, '[]'::jsonb) AS encumbrances, ec.case_id, ec.case_no,
        ec.case_stage, ec.case_stage_zh, ec.case_stage_en, ec.case_expected_release_on,
+       ec.case_court,
        coalesce(tasks.items, '[]'::jsonb) AS case_open_tasks
   FROM (
     SELECT (array_agg(f.access_road_id ORDER BY f.access_road_dist_m))[1] AS access_road_id,

@@ -262,7 +262,44 @@ def hard_constraints(
                 "max",
             )
         )
+    if e.industrial_wastewater:
+        out.append(_industrial_wastewater())
     return out
+
+
+def _industrial_wastewater() -> Constraint:
+    """Industrial wastewater only into a separate sewer ending at a treatment plant.
+
+    水污染防治法 (2017) 第45条: industrial wastewater goes into centralised treatment
+    facilities after pretreatment; 水污染防治行动计划 (2015) 第一条（二）: industrial clusters
+    treat it centrally. The systems and the plant distance are ``[matching.wastewater]``
+    (``logic.site_facts.sewer_takes_industrial``); a site with no sewer connection fails.
+    """
+
+    def explain(row: Mapping[str, Any], passed: bool) -> tuple[str, str]:
+        if passed:
+            return (
+                "污水接入分流制污水管网并排入集中污水处理厂，可接纳工业废水（预处理达标后）",
+                "the sewer is a separate foul sewer ending at a treatment plant: it takes "
+                "industrial wastewater (after pretreatment)",
+            )
+        return (
+            "该处污水管网未接入集中污水处理厂或为合流制，不能接纳工业废水"
+            "（《水污染防治法》第45条）",
+            "the sewer here does not end at a treatment plant or is combined: it cannot take "
+            "industrial wastewater (Water Pollution Prevention Law Art. 45)",
+        )
+
+    return Constraint(
+        "industrial_wastewater",
+        "工业废水接纳",
+        "industrial wastewater",
+        lambda s: or_false(s.num["sewer_takes_industrial"]),
+        "sewer_takes_industrial",
+        True,
+        compare="custom",
+        explain=explain,
+    )
 
 
 def _bound(column: str, bound: float, compare: str, no_data_fails: bool = False) -> Test:

@@ -19,8 +19,10 @@ from typing import Any
 import numpy as np
 from sqlalchemy import Connection, text
 
+from parkgis.auth import ANONYMOUS
 from parkgis.catalogue import get_layer
 from parkgis.config import get_rules
+from parkgis.errors import AuthenticationError, PermissionDeniedError
 from parkgis.labels import codes
 from parkgis.matching import blockers as blk
 from parkgis.matching.candidates import (
@@ -33,9 +35,22 @@ from parkgis.matching.candidates import (
     unit_groups,
 )
 from parkgis.matching.constraints import LAND_KINDS, hard_constraints
-from parkgis.matching.enquiry import Enquiry, enquiry_model, get_enquiry, validate_enquiry
+from parkgis.matching.enquiry import (
+    Enquiry,
+    check_enquiry_facts,
+    enquiry_model,
+    get_enquiry,
+    validate_enquiry,
+)
 from parkgis.matching.offer import SITE_TABLES, current_offer
-from parkgis.matching.scoring import check_weights, score_parts, score_terms, total_score
+from parkgis.matching.scoring import (
+    check_weights,
+    hidden_criteria,
+    score_parts,
+    score_terms,
+    total_score,
+)
+from parkgis.repairs.roads import frontage_rule
 
 #: Dates the detail query returns as ISO text.
 _DATE_KEYS = ("case_expected_release_on", "nearest_road_planned_on")
@@ -102,14 +117,22 @@ def refresh_site_facts(conn: Connection) -> None:
 
 def _refresh(conn: Connection) -> None:
     rules = get_rules()["matching"]
+    front = frontage_rule()
     conn.execute(
-        text("SELECT logic.refresh_site_facts(:r, :n, :st, :gap, CAST(:grade AS smallint))"),
+        text(
+            "SELECT logic.refresh_site_facts(:r, :n, :st, :gap, CAST(:grade AS smallint), "
+            ":tol, :width, :sys, :wwtp)"
+        ),
         {
             "r": float(rules["neighbour_radius_m"]),
             "n": int(rules["neighbour_sample"]),
             "st": list(rules["available_land_statuses"]) + list(rules["pipeline_land_statuses"]),
             "gap": float(rules["unit_gap_max_m"]),
             "grade": int(get_rules()["land_unlock"]["blocking_ri_grade"]),
+            "tol": front["tol"],
+            "width": front["width"],
+            "sys": list(rules["wastewater"]["industrial_sewer_systems"]),
+            "wwtp": float(rules["wastewater"]["treatment_outfall_max_m"]),
         },
     )
 
@@ -122,12 +145,33 @@ def ensure_fresh(conn: Connection) -> bool:
     return bool(stale)
 
 
+def require_enquiry_access(role: str) -> None:
+    """Stored enquiries are staff data (``layers/enquiries.toml`` roles): refuse anyone else
+    before looking the enquiry up, so a missing id and a hidden one answer alike."""
+    if get_layer("enquiries").can_see(role):
+        return
+    if role == ANONYMOUS.role:
+        raise AuthenticationError(
+            message="招商需求仅限工作人员查看，请先登录（X-API-Key）",
+            message_en="stored enquiries are staff data: sign in (X-API-Key)",
+            field="X-API-Key",
+        )
+    raise PermissionDeniedError(
+        message=f"角色 {role} 无权查看招商需求",
+        message_en=f"role {role} may not see stored enquiries",
+        field="role",
+        expected=list(get_layer("enquiries").roles),
+        found=role,
+    )
+
+
 def _as_enquiry(
-    conn: Connection, enquiry: Enquiry | dict[str, Any] | int
+    conn: Connection, enquiry: Enquiry | dict[str, Any] | int, role: str
 ) -> tuple[Enquiry, dict[str, Any]]:
     if isinstance(enquiry, Enquiry):
         return enquiry, enquiry.model_dump(mode="json")
     if isinstance(enquiry, int):
+        require_enquiry_access(role)
         row = get_enquiry(conn, enquiry)
         return enquiry_model(row), json.loads(json.dumps(row, default=_json_default))
     model = validate_enquiry(conn, enquiry)
@@ -201,9 +245,11 @@ def match(
     """
     rules = get_rules()
     mrules = rules["matching"]
-    model, shown = _as_enquiry(conn, enquiry)
+    model, shown = _as_enquiry(conn, enquiry, role)
     day = as_of or dt.date.today()
-    w = check_weights(weights, mrules["weights"])
+    check_enquiry_facts(conn, model, day)
+    w = check_weights(weights, mrules["weights"], role)
+    hidden = hidden_criteria(role)
     limit = int(top if top is not None else mrules.get("default_top", 50))
     ensure_fresh(conn)
     scope = Scope(land=model.wants_land, building=model.wants_building, role=role)
@@ -273,13 +319,12 @@ def match(
     departments = _departments(conn) if staff else {}
     fits: list[dict[str, Any]] = []
     near: list[dict[str, Any]] = []
-    frontage = float(mrules["frontage_max_m"])
     for row in kept:
         for key in _DATE_KEYS:
             if row.get(key):
                 row[key] = dt.date.fromisoformat(row[key])
-        dist = row.get("access_road_dist_m")
-        row["has_access"] = dist is not None and dist <= frontage
+        # The site facts hold a distance only to a complete road the site fronts.
+        row["has_access"] = row.get("access_road_dist_m") is not None
         results = [c.result(row, row[f"ck_{c.name}"]) for c in constraints]
         site = {
             "kind": row["kind"],
@@ -294,7 +339,7 @@ def match(
             "available_from": row["available_from"],
             "rank": row["rank"],
             "score": row["score"],
-            "score_parts": score_parts(terms, row["_i"], row["kind"] in LAND_KINDS, w),
+            "score_parts": score_parts(terms, row["_i"], row["kind"] in LAND_KINDS, w, hidden),
             "failed": [c["name"] for c in results if c["passed"] is False],
             "checks": results,
             "_row": row,  # blockers are worked out below

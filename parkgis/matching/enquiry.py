@@ -12,6 +12,7 @@ from sqlalchemy import Connection, text
 from parkgis.catalogue import get_layer
 from parkgis.errors import ConflictError, NotFoundError, StaleVersionError, ValidationError
 from parkgis.labels import codes
+from parkgis.labels import format as fmt
 from parkgis.labels.codes import CodeList
 from parkgis.labels.format import Lang
 
@@ -147,6 +148,34 @@ def validate_enquiry(conn: Connection, data: dict[str, Any]) -> Enquiry:
         ) from None
 
 
+def check_enquiry_facts(conn: Connection, enquiry: Enquiry, day: dt.date) -> None:
+    """Refuse what would silently match nothing: a wanted-by date before ``day``, or a
+    preferred zone the park does not have (ValidationError naming the field)."""
+    if enquiry.wanted_by is not None and enquiry.wanted_by < day:
+        raise ValidationError(
+            message=f"{field_label('wanted_by')}有误：{fmt.date(enquiry.wanted_by)}已过"
+            f"（应不早于{fmt.date(day)}）",
+            message_en=f"wanted_by: {enquiry.wanted_by} is in the past (expected {day} or later)",
+            field="wanted_by",
+            expected=f">= {day.isoformat()}",
+            found=enquiry.wanted_by.isoformat(),
+        )
+    if not enquiry.preferred_zones:
+        return
+    rows = conn.execute(text("SELECT code, name_zh FROM zone ORDER BY code"))
+    zones = {r.code: r.name_zh for r in rows}
+    unknown = [z for z in enquiry.preferred_zones if z not in zones]
+    if unknown:
+        known = "、".join(f"{code} {name}" for code, name in zones.items())
+        raise ValidationError(
+            message=f"{field_label('preferred_zones')}有误：没有园区 {unknown[0]}（可选：{known}）",
+            message_en=f"preferred_zones: unknown zone {unknown[0]!r} (known: {', '.join(zones)})",
+            field="preferred_zones",
+            expected=sorted(zones),
+            found=unknown[0],
+        )
+
+
 def _plain(value: Any) -> Any:
     if value is None or isinstance(value, (str, int, float, bool)):
         return value
@@ -166,6 +195,7 @@ def _next_code(conn: Connection, year: int) -> str:
 def create_enquiry(conn: Connection, enquiry: Enquiry, zone_code: str = "340604") -> dict[str, Any]:
     """Store a validated enquiry; return the stored row (with id, code and version)."""
     today = dt.date.today()
+    check_enquiry_facts(conn, enquiry, today)
     values: dict[str, Any] = {c: getattr(enquiry, c) for c in _COLUMNS}
     values["code"] = enquiry.code or _next_code(conn, today.year)
     taken = conn.execute(
@@ -265,6 +295,7 @@ def update_enquiry(
     merged = enquiry_model(current).model_dump()
     merged.update(changes)
     checked = validate_enquiry(conn, merged)
+    check_enquiry_facts(conn, checked, dt.date.today())
     values = {c: getattr(checked, c) for c in changes}
     if values:
         sets = ", ".join(f"{c} = :{c}" for c in values)

@@ -42,7 +42,7 @@ FLOAT_COLUMNS = (
 #: Dates, held as days since 1970-01-01 (NaN = none).
 DATE_COLUMNS = ("vacant_from", "idle_since", "case_release_on")
 #: Booleans that may be NULL, held as 1.0 / 0.0 / NaN.
-BOOL_COLUMNS = ("is_industrial", "is_logistics", "in_estate")
+BOOL_COLUMNS = ("is_industrial", "is_logistics", "in_estate", "sewer_takes_industrial")
 TEXT_COLUMNS = ("kind", "label", "zone_code", "land_use_code", "fire_class", "status",
                 "facts_kind")  # fmt: skip
 #: Text arrays, parsed once per distinct value.

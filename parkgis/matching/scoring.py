@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from parkgis.catalogue import get_layer
 from parkgis.errors import ValidationError
 from parkgis.matching.enquiry import Enquiry
 from parkgis.matching.offer import day_number
@@ -35,12 +36,44 @@ CRITERIA_ZH = {
 }
 
 
+#: Criteria computed from a layer's field some roles may not see: the worst downstream
+#: repair grade (pipe condition) and the industries of neighbouring firms. Those roles get
+#: these criteria's points only as one total, at the default weights.
+SOURCE_FIELD = {"drainage": ("pipes", "ri_grade"), "industry_chain": ("firms", "industry_code")}
+RESTRICTED = "restricted"
+
+
+def hidden_criteria(role: str) -> list[str]:
+    """The criteria whose source ``role`` may not see (the layer catalogue)."""
+    hidden = []
+    for criterion, (layer_id, field_name) in SOURCE_FIELD.items():
+        layer = get_layer(layer_id)
+        if not (layer.can_see(role) and layer.field(field_name).visible(role)):
+            hidden.append(criterion)
+    return hidden
+
+
 def check_weights(
-    weights: Mapping[str, float] | None, defaults: Mapping[str, float]
+    weights: Mapping[str, float] | None, defaults: Mapping[str, float], role: str = "admin"
 ) -> dict[str, float]:
-    """Per-request weights (missing criteria weigh 0) or the defaults; they must sum to 100."""
+    """Per-request weights (missing criteria weigh 0) or the defaults; they must sum to 100.
+
+    A role may not reweigh the criteria hidden from it: a weight of 100 on drainage
+    would turn the total into the pipe grade.
+    """
     if not weights:
         return {k: float(v) for k, v in defaults.items()}
+    for name in hidden_criteria(role):
+        if float(weights.get(name, 0.0)) != float(defaults[name]):
+            raise ValidationError(
+                message=f"评分项 {CRITERIA_ZH[name]} 的权重不可调整（依据不公开数据），"
+                f"应为 {float(defaults[name]):g}",
+                message_en=f"weights.{name}: fixed for this role (restricted data); "
+                f"expected {float(defaults[name]):g}",
+                field=f"weights.{name}",
+                expected=float(defaults[name]),
+                found=weights.get(name),
+            )
     unknown = sorted(set(weights) - set(defaults))
     if unknown:
         raise ValidationError(
@@ -138,7 +171,8 @@ def score_terms(
     drainage = np.where(inspected, float(drain["inspected_sound"]), float(drain["uninspected"]))
     for grade, value in enumerate(drain["by_grade"], start=1):
         drainage = np.where(worst == grade, float(value), drainage)
-    access = np.nan_to_num(num["access_road_dist_m"], nan=np.inf) <= float(rules["frontage_max_m"])
+    # A distance only to a complete road the site fronts (logic.road_frontage_m).
+    access = ~np.isnan(num["access_road_dist_m"])
     days = np.maximum(0.0, num["available_from"] - day_number(as_of))
     zones = sites.txt["zone_code"]
     # No preference: every zone is preferred.
@@ -186,9 +220,29 @@ _UNITS = {
 
 
 def score_parts(
+    terms: list[Term], i: int, land: bool, weights: Mapping[str, float], hidden: list[str]
+) -> list[dict[str, Any]]:
+    """The breakdown of candidate ``i``'s score per criterion (value, 0..1 score, points);
+    the ``hidden`` criteria (:func:`hidden_criteria`) as one total of points only."""
+    parts = _parts([t for t in terms if t.name not in hidden], i, land, weights)
+    if hidden:
+        secret = _parts([t for t in terms if t.name in hidden], i, land, weights)
+        names = "、".join(CRITERIA_ZH[n] for n in hidden)
+        parts.append(
+            {
+                "criterion": RESTRICTED,
+                "label": f"其他因素合计（{names}，依据不公开数据）",
+                "label_en": f"other criteria together ({', '.join(hidden)}; restricted data)",
+                "weight": sum(p["weight"] for p in secret),
+                "points": round(sum(p["points"] for p in secret), 2),
+            }
+        )
+    return parts
+
+
+def _parts(
     terms: list[Term], i: int, land: bool, weights: Mapping[str, float]
 ) -> list[dict[str, Any]]:
-    """The breakdown of candidate ``i``'s score per criterion (value, 0..1 score, points)."""
     parts = []
     for t in terms:
         weight = float(weights[t.name])

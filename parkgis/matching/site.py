@@ -15,6 +15,7 @@ from parkgis.matching import blockers as blk
 from parkgis.matching.candidates import DETAIL_SQL
 from parkgis.matching.engine import ensure_fresh
 from parkgis.matching.offer import SITE_TABLES as KINDS
+from parkgis.matching.scoring import hidden_criteria
 
 _LABEL_COL = {"parcel": "plot_no", "unit": "code", "building": "code"}
 
@@ -109,7 +110,7 @@ def site_detail(
     if facts.get("case_id"):
         available = facts.get("case_expected_release_on")
     work = {**facts, "status": status, "available_from": available,
-            "has_access": dist is not None and dist <= float(mrules["frontage_max_m"])}  # fmt: skip
+            "has_access": dist is not None}  # fmt: skip
     staff = role in blk.STAFF_ROLES
     if staff:
         departments = {
@@ -139,7 +140,10 @@ def site_detail(
             "highway_dist_m": _round(facts.get("highway_dist_m")),
             "rail_dist_m": _round(facts.get("rail_dist_m")),
         },
-        "drainage": {
+        # Pipe condition only for the roles that may see pipes' repair grades.
+        "drainage": None
+        if "drainage" in hidden_criteria(role)
+        else {
             "storm_worst_ri_grade": facts.get("storm_worst_grade"),
             "sewage_worst_ri_grade": facts.get("sewage_worst_grade"),
         },

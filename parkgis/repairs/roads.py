@@ -1,7 +1,9 @@
 """Park roads 园区道路: CJJ 36-2016 condition grades, frontage and what completion unlocks.
 
 A parcel *fronts* a road when its boundary lies within half the road's width plus
-``[cjj36].frontage_tolerance_m`` of the road's centre line. DOMAIN.md §8: a parcel
+``[cjj36].frontage_tolerance_m`` of the road's centre line (local practice [?]; the SQL
+function ``logic.road_frontage_m``, which matching's site facts use too, so both agree
+on every parcel). DOMAIN.md §8: a parcel
 without frontage on a complete road (``road_status.gives_access``) cannot be handed over
 as ready land. Completing a road (planned, under construction or dead-end 断头路) gives
 access to the parcels that front it and front no complete road yet.
@@ -53,18 +55,21 @@ _FRONTAGE = """
 SELECT p.id AS parcel_id, r.id AS road_id, st.gives_access
   FROM parcel p
   JOIN road_segment r
-    ON ST_DWithin(p.geom, r.geom, coalesce(r.width_m, :width) / 2.0 + :tol)
+    ON ST_DWithin(p.geom, r.geom, logic.road_frontage_m(r.width_m, :width, :tol))
   JOIN road_status st ON st.code = r.status
 """
 
 
+def frontage_rule(rules: Mapping[str, Any] | None = None) -> dict[str, float]:
+    """The frontage rule's numbers: default road width and tolerance (m), ``[cjj36]``."""
+    r = rules or get_rules()["cjj36"]
+    return {"width": float(r["default_road_width_m"]), "tol": float(r["frontage_tolerance_m"])}
+
+
 def frontage(conn: Connection) -> dict[int, list[tuple[int, bool]]]:
     """Parcel id -> the roads it fronts, each with whether that road gives access."""
-    r = get_rules()["cjj36"]
     out: dict[int, list[tuple[int, bool]]] = defaultdict(list)
-    rows = conn.execute(
-        text(_FRONTAGE), {"width": r["default_road_width_m"], "tol": r["frontage_tolerance_m"]}
-    )
+    rows = conn.execute(text(_FRONTAGE), frontage_rule())
     for row in rows:
         out[int(row.parcel_id)].append((int(row.road_id), bool(row.gives_access)))
     return out

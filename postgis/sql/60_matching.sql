@@ -19,11 +19,32 @@ CREATE TABLE logic.matching_params (
     offer_statuses text[],
     -- A downstream segment of this RI grade or worse blocks hand-over (repairs.toml
     -- [land_unlock] blocking_ri_grade).
-    blocking_ri_grade smallint
+    blocking_ri_grade smallint,
+    -- Road frontage ([cjj36] of parkgis/rules/repairs.toml, logic.road_frontage_m).
+    frontage_tolerance_m double precision,
+    default_road_width_m double precision,
+    -- The widest reach of any road (written at each refresh): the index bound of the search.
+    frontage_reach_max_m double precision,
+    -- Industrial wastewater ([matching.wastewater]): connection systems that may take it,
+    -- and how near a treatment plant (poi 'wwtp') the sewer's outfall must lie.
+    industrial_sewer_systems text[],
+    treatment_outfall_max_m double precision
 );
 INSERT INTO logic.matching_params DEFAULT VALUES;
 COMMENT ON TABLE logic.matching_params IS
   'Copy of the rules the facts need (parkgis/rules/matching.toml), written before each refresh';
+
+-- The one frontage rule (DOMAIN §8; parkgis.repairs.roads and the site facts both use it):
+-- a site fronts a road when it lies within half the road's width (its red line, around
+-- the stored centre line) plus a tolerance of the road's centre line. The width defaults
+-- when the road has none. Inlined by the planner, so ST_DWithin keeps its index.
+CREATE FUNCTION logic.road_frontage_m(
+    width_m numeric, default_width_m double precision, tolerance_m double precision)
+RETURNS double precision LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT coalesce(width_m::float8, default_width_m) / 2.0 + tolerance_m
+$$;
+COMMENT ON FUNCTION logic.road_frontage_m(numeric, double precision, double precision) IS
+  'Distance from a road centre line within which a site fronts it: width / 2 + tolerance';
 
 CREATE AGGREGATE logic.jsonb_concat_agg(jsonb) (
     SFUNC = jsonb_concat, STYPE = jsonb, INITCOND = '[]'
@@ -77,7 +98,10 @@ WITH sites AS (
            p.storm_manhole_id, p.sewage_manhole_id
       FROM public.parcel p
     UNION ALL
-    SELECT 'building', b.id, coalesce(b.parcel_id, host.id), b.geom::geometry,
+    -- A building's access, frontage and drainage are those of the parcel it stands on
+    -- (its outline, set back from the parcel's edge, fronts nothing); the outline only
+    -- where no parcel holds it.
+    SELECT 'building', b.id, coalesce(b.parcel_id, host.id), coalesce(hp.geom, b.geom)::geometry,
            hp.storm_manhole_id, hp.sewage_manhole_id
       FROM public.building b
       LEFT JOIN LATERAL (
@@ -123,6 +147,13 @@ walk AS MATERIALIZED (
 downstream AS (
     SELECT wk.start_id,
            count(*) AS segments,
+           -- Reaches an outfall at a treatment plant (the plant's inlet).
+           bool_or(dm.is_outfall AND EXISTS (
+               SELECT 1 FROM public.poi t
+                WHERE t.kind = 'wwtp'
+                  AND ST_DWithin(t.geom, dm.geom,
+                                 (SELECT treatment_outfall_max_m FROM logic.matching_params))))
+               AS reaches_treatment,
            count(l.ri_grade) AS inspected,
            max(l.ri_grade) AS worst_grade,
            coalesce(jsonb_agg(jsonb_build_object(
@@ -133,6 +164,7 @@ downstream AS (
                '[]'::jsonb) AS bad_segments
       FROM walk wk
       JOIN public.pipe_segment ps ON ps.id = wk.seg_id
+      JOIN public.manhole dm ON dm.id = ps.to_manhole_id
       LEFT JOIN latest l ON l.pipe_segment_id = ps.id
      GROUP BY wk.start_id
 )
@@ -154,6 +186,10 @@ SELECT s.site_kind,
        s.sewage_mh AS sewage_manhole_id,
        (SELECT ST_Distance(m.geom, s.geom) FROM public.manhole m WHERE m.id = s.sewage_mh)
            AS sewage_dist_m,
+       -- Industrial wastewater: a connection of an accepted system whose sewer reaches a
+       -- treatment plant (NULL: no sewer connection at all).
+       (SELECT m.system = ANY (prm.industrial_sewer_systems) AND coalesce(dw.reaches_treatment, false)
+          FROM public.manhole m WHERE m.id = s.sewage_mh) AS sewer_takes_industrial,
        ds.worst_grade AS storm_worst_grade,
        ds.inspected AS storm_inspected,
        dw.worst_grade AS sewage_worst_grade,
@@ -164,9 +200,14 @@ SELECT s.site_kind,
   FROM served s
   CROSS JOIN logic.matching_params prm
   LEFT JOIN LATERAL (
+        -- The nearest complete road the site fronts (none: no access, NULL distance).
         SELECT r.id, ST_Distance(r.geom, s.geom) AS dist
           FROM public.road_segment r JOIN public.road_status rs ON rs.code = r.status
-         WHERE rs.gives_access ORDER BY r.geom <-> s.geom LIMIT 1) acc ON true
+         WHERE rs.gives_access
+           AND ST_DWithin(r.geom, s.geom, prm.frontage_reach_max_m)
+           AND ST_DWithin(r.geom, s.geom, logic.road_frontage_m(
+                   r.width_m, prm.default_road_width_m, prm.frontage_tolerance_m))
+         ORDER BY r.geom <-> s.geom LIMIT 1) acc ON true
   LEFT JOIN LATERAL (
         SELECT r.id, r.code, r.name, r.status, r.planned_completion_on,
                ST_Distance(r.geom, s.geom) AS dist
@@ -245,7 +286,7 @@ CREATE VIEW logic.parcel_estate_case WITH (security_invoker = true) AS
 SELECT DISTINCT ON (cp.parcel_id)
        cp.parcel_id, c.id AS case_id, c.case_no, c.stage AS case_stage,
        st.label_zh AS case_stage_zh, st.label_en AS case_stage_en,
-       c.expected_release_on AS case_expected_release_on
+       c.expected_release_on AS case_expected_release_on, c.court AS case_court
   FROM public.case_parcel cp
   JOIN public.bankruptcy_case c ON c.id = cp.case_id AND c.stage <> 'closed'
   JOIN public.case_stage st ON st.code = c.stage
@@ -278,6 +319,7 @@ SELECT 'parcel'::text AS kind, p.id AS site_id, p.plot_no AS label,
        f.access_road_dist_m, f.arterial_dist_m, f.highway_dist_m, f.rail_dist_m,
        f.sewage_dist_m, f.storm_worst_grade, f.sewage_worst_grade,
        f.storm_inspected::int AS storm_inspected, f.sewage_inspected::int AS sewage_inspected,
+       f.sewer_takes_industrial,
        'parcel'::text AS facts_kind, ARRAY[p.id] AS facts_ids,
        -- Units only: vacant units on the same floor and the largest of them (combinations).
        NULL::int AS floor_vacant, NULL::float8 AS floor_largest_m2
@@ -298,7 +340,7 @@ SELECT 'unit', u.id, u.code, u.zone_code, NULL::float8, u.area_m2::float8,
        NULL::date, false,
        f.access_road_dist_m, f.arterial_dist_m, f.highway_dist_m, f.rail_dist_m,
        f.sewage_dist_m, f.storm_worst_grade, f.sewage_worst_grade, f.storm_inspected::int,
-       f.sewage_inspected::int,
+       f.sewage_inspected::int, f.sewer_takes_industrial,
        'building', ARRAY[b.id], fl.vacant::int, fl.largest
   FROM public.building_unit u
   JOIN public.building b ON b.id = u.building_id AND b.status = 'complete'
@@ -321,7 +363,7 @@ SELECT 'building', b.id, b.code, b.zone_code, NULL::float8,
        NULL::date, NULL::date, false,
        f.access_road_dist_m, f.arterial_dist_m, f.highway_dist_m, f.rail_dist_m,
        f.sewage_dist_m, f.storm_worst_grade, f.sewage_worst_grade, f.storm_inspected::int,
-       f.sewage_inspected::int,
+       f.sewage_inspected::int, f.sewer_takes_industrial,
        'building', ARRAY[b.id], NULL::int, NULL::float8
   FROM public.building b
   JOIN public.fire_hazard_class fc ON fc.code = b.design_fire_class
@@ -482,12 +524,21 @@ $$;
 -- non-owner application role can bring the facts up to date before a match.
 CREATE FUNCTION logic.refresh_site_facts(
     radius_m double precision, sample integer, statuses text[], unit_gap_m double precision,
-    blocking_grade smallint)
+    blocking_grade smallint, frontage_tolerance double precision,
+    default_width double precision, sewer_systems text[], treatment_outfall_m double precision)
 RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, logic, pg_temp AS $$
 BEGIN
     UPDATE logic.matching_params
        SET neighbour_radius_m = radius_m, neighbour_sample = sample, offer_statuses = statuses,
-           unit_gap_max_m = unit_gap_m, blocking_ri_grade = blocking_grade;
+           unit_gap_max_m = unit_gap_m, blocking_ri_grade = blocking_grade,
+           frontage_tolerance_m = frontage_tolerance, default_road_width_m = default_width,
+           frontage_reach_max_m = (
+               SELECT coalesce(max(logic.road_frontage_m(r.width_m, default_width,
+                                                         frontage_tolerance)),
+                               logic.road_frontage_m(NULL, default_width, frontage_tolerance))
+                 FROM road_segment r),
+           industrial_sewer_systems = sewer_systems,
+           treatment_outfall_max_m = treatment_outfall_m;
     IF (SELECT relispopulated FROM pg_class WHERE oid = 'logic.site_facts'::regclass) THEN
         REFRESH MATERIALIZED VIEW CONCURRENTLY logic.site_facts;
         REFRESH MATERIALIZED VIEW CONCURRENTLY logic.parcel_adjacency;
@@ -505,5 +556,7 @@ BEGIN
     UPDATE logic.site_facts_state SET stale = false, refreshed_at = now();
 END
 $$;
-COMMENT ON FUNCTION logic.refresh_site_facts(double precision, integer, text[], double precision, smallint) IS
+COMMENT ON FUNCTION logic.refresh_site_facts(double precision, integer, text[], double precision,
+                                             smallint, double precision, double precision,
+                                             text[], double precision) IS
   'Refresh logic.site_facts and the adjacency views, rebuild logic.site_offer';
