@@ -134,11 +134,12 @@ def site_blockers(
             segments.append({**s, **_cost_estimate(conn, s, costs)})
         total = round(sum(s["cost_yuan"] for s in segments), 2)
         worst = max(int(s["ri_grade"]) for s in segments)
+        worst_zh = _GRADE_ZH.get(worst, f"{_GRADE_ROMAN[worst]}级")
         graded_zh, graded_en = _segment_grades(segments)
         out.append(
             {
                 "kind": "drainage",
-                "message": f"下游管段 {graded_zh} 需修复（最差{_GRADE_ZH[worst]}），"
+                "message": f"下游管段 {graded_zh} 需修复（最差{worst_zh}），"
                 f"估算修复费用 {total / 10000:,.1f} 万元（CJJ 181-2012）",
                 "message_en": f"downstream segment(s) {graded_en} need repair; estimated "
                 f"repair {total:,.0f} yuan (CJJ 181-2012)",
