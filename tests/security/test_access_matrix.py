@@ -11,6 +11,8 @@ Which role may see a sentinel comes from the catalogue: the layer's ``can_see`` 
 field's ``visible``; rows are planted in every row, so ``rows_for`` only narrows. Routes
 with their own rules (release, matching, repairs) admit roles that are a subset of the
 catalogue's for the same data, except the few documented in ``ROUTE_RULES``.
+Seizures' holders are the courts that ordered them: planted apart (SNTLSEIZ) because
+the matching blockers name that court to the promotion office.
 Found and fixed by this test: matching blockers named mortgage holders and case numbers to
 every staff role (now per catalogue, parkgis/matching/blockers.py); ``/cases/{id}`` showed
 land prices to departments (api/routes/release.py); ``/enquiries`` admitted departments,
@@ -83,7 +85,23 @@ SENTINELS = (
     ),
     # Land prices: 913579xxx yuan; searched as "913579" with separators removed.
     Sentinel("913579", "parcel", "land_price_yuan", "913579000 + id", "parcels", "land_price_yuan"),
-    Sentinel("SNTLENC", "encumbrance", "holder", "'SNTLENC' || id", "encumbrances", "holder"),
+    # Holders: mortgagees (SNTLENC) apart from the courts that ordered seizures (SNTLSEIZ).
+    Sentinel(
+        "SNTLENC",
+        "encumbrance",
+        "holder",
+        "CASE WHEN kind = 'seizure' THEN 'SNTLSEIZ' ELSE 'SNTLENC' END || id",
+        "encumbrances",
+        "holder",
+    ),
+    Sentinel(
+        "SNTLSEIZ",
+        "encumbrance",
+        "holder",
+        "CASE WHEN kind = 'seizure' THEN 'SNTLSEIZ' ELSE 'SNTLENC' END || id",
+        "encumbrances",
+        "holder",
+    ),
     # Case numbers must look like (2024)皖0604破1号 (CHECK): year 1999, number 8642<id>.
     Sentinel(
         "CASENO",
@@ -144,6 +162,19 @@ ROUTE_RULES: tuple[tuple[str, str, frozenset[str], str], ...] = (
         frozenset({"department"}),
         "a case dossier lists the estate's mortgages and seizures for every case reader: "
         "the departments of the joint tasks (府院联动) are the ones who lift them",
+    ),
+    (
+        r"^/cases/\d+/dossier",
+        "SNTLSEIZ",
+        frozenset({"department"}),
+        "a case dossier lists the estate's seizures for every case reader (as mortgages)",
+    ),
+    (
+        r"^/(sites/|enquiries/\d+/matches|match\b)",
+        "SNTLSEIZ",
+        frozenset({"promotion"}),
+        "a seizure blocker names the court that ordered it and must lift it (a public "
+        "authority, issue 14 item 6); mortgagees stay hidden",
     ),
     (
         r"^/(sites/|enquiries/\d+/matches|match\b)",
