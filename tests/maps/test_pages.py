@@ -129,6 +129,9 @@ def test_bad_parameters_are_422_not_500(client: TestClient, map_park: MapPark, p
 
 def test_unknown_enquiry_or_plan_is_404(client: TestClient, map_park: MapPark) -> None:
     # parkgis.matching.engine.match_features and parkgis.repairs.plan.plan_features.
-    assert client.get("/map?enquiry=999999").status_code == 404
+    # Stored enquiries are staff data: anonymous callers get 401 whether or not one exists.
+    assert client.get("/map?enquiry=999999").status_code == 401
+    promotion = {"X-API-Key": map_park.keys["promotion"]}
+    assert client.get("/map?enquiry=999999", headers=promotion).status_code == 404
     staff = {"X-API-Key": map_park.keys["infrastructure"]}
     assert client.get("/map/infrastructure?plan=999999", headers=staff).status_code == 404

@@ -172,9 +172,10 @@ ROUTE_RULES: tuple[tuple[str, str, frozenset[str], str], ...] = (
     (
         r"^/(sites/|enquiries/\d+/matches|match\b)",
         "SNTLSEIZ",
-        frozenset({"promotion"}),
-        "a seizure blocker names the court that ordered it and must lift it (a public "
-        "authority, issue 14 item 6); mortgagees stay hidden",
+        frozenset({"promotion", "infrastructure", "department"}),
+        "a seizure blocker names, to the staff roles that see blockers, the court that "
+        "ordered it and must lift it (a public authority, issue 14 item 6); mortgagees "
+        "stay hidden",
     ),
     (
         r"^/(sites/|enquiries/\d+/matches|match\b)",
