@@ -14,7 +14,7 @@ from sqlalchemy import Connection, text
 from parkgis.catalogue import Layer, get_layer
 from parkgis.config import get_settings
 from parkgis.errors import ParkgisError, ValidationError
-from parkgis.ingest import checks, geometry, load, mapping
+from parkgis.ingest import checks, geometry, load, mapping, topology
 from parkgis.ingest.read import Source, read_source
 from parkgis.ingest.report import REFUSED, ImportReport
 from parkgis.labels import codes
@@ -162,6 +162,8 @@ def _run(
     checks.check_required(layer, info, plan, records, rows, report)
     keys = [layer.business_key] if layer.business_key else list(layer.key_fields)
     checks.check_keys(conn, layer, keys, records, rows, report)
+    if layer.has_geometry and topology.applies_to(layer) and any("geom" in r for r in records):
+        topology.check_parcels(conn, layer, records, rows, report, strict, settings.srid)
     if not report.ok:
         return
     present = set().union(*(r.keys() for r in records))
