@@ -21,6 +21,7 @@ from typing import Any
 from parkgis.catalogue import Field, Layer, Lookup
 from parkgis.config import get_rules
 from parkgis.errors import ValidationError
+from parkgis.labels.format import missing
 
 _UNIT_IN_NAME = re.compile(r"^(.*?)\s*[（(\[]\s*([^()（）\[\]]+?)\s*[)）\]]\s*$")
 _UNIT_ALIASES = {
@@ -287,12 +288,17 @@ class BadValue(ValueError):
         self.expected = expected
 
 
+#: Words parkgis's own ledgers write for a value not recorded (parkgis.labels.format),
+#: and the dashes clerks type for one: read back as blank.
+MISSING_WORDS = frozenset({missing("zh"), missing("en"), "—", "-", "--", "/", "无数据"})
+
+
 def is_blank(value: Any) -> bool:
-    """None, NaN, NaT or an empty string."""
+    """None, NaN, NaT, an empty string, or a word for a value not recorded (未填写)."""
     if value is None:
         return True
     if isinstance(value, str):
-        return not value.strip()
+        return not value.strip() or value.strip() in MISSING_WORDS
     if isinstance(value, float):
         return math.isnan(value)
     if isinstance(value, dt.datetime) and value != value:
