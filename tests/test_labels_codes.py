@@ -115,3 +115,23 @@ def test_analysts_frames_read_in_labels(demo_conn: Connection) -> None:
     assert set(labelled["status"]) <= statuses and set(labelled["status"])
     assert not set(labelled["status"]) & set(codes.codes(demo_conn, "land_status"))
     assert parkgis.code_labels(demo_conn, "road_status", "en")["dead_end"] == "Dead end"
+
+
+def test_enquiry_fields_and_fire_classes_come_from_the_catalogue(conn: Connection) -> None:
+    import pytest
+
+    from parkgis.errors import ValidationError
+    from parkgis.matching.enquiry import validate_enquiry
+
+    base = {"investor_name": "某公司", "industry_code": "C34", "land_mu_min": 10}
+    assert validate_enquiry(conn, {**base, "fire_class": "甲类"}).fire_class == "jia"
+    assert validate_enquiry(conn, {**base, "fire_class": "丙"}).fire_class == "bing"
+    with pytest.raises(ValidationError) as exc:
+        validate_enquiry(conn, {**base, "fire_class": "癸"})
+    assert "甲/乙/丙/丁/戊" in str(exc.value.details)
+    with pytest.raises(ValidationError) as exc:
+        validate_enquiry(conn, {**base, "land_mu_max": 5})
+    label = load_catalogue()["enquiries"].field("land_mu_max").label("zh")
+    assert label in exc.value.message  # the label of layers/enquiries.toml
+    enquiry_fields = {f.name for f in load_catalogue()["enquiries"].fields}
+    assert {"highway_within_km", "rail_within_km"} <= enquiry_fields
