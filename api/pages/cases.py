@@ -14,6 +14,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from markupsafe import Markup
 
 from api.deps import Conn, require_roles
 from api.pages.render import page_lang
@@ -61,6 +62,8 @@ def _case_page(
     status_code: int = 200,
 ) -> HTMLResponse:
     page = case_pages.case_page(conn, user, case_id, day, page_lang(request))
+    if page["map_svg"]:
+        page["map_svg"] = Markup(page["map_svg"])  # built from escaped values (dossier.map_svg)
     done = case_pages.done_words(conn, request.query_params.get("done"), page_lang(request))
     context = {"case": page, "error": error, "done": done}
     return staff_page(request, conn, user, "case.html", context, status_code)

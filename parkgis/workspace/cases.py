@@ -21,7 +21,7 @@ from parkgis.auth import User
 from parkgis.labels import codes
 from parkgis.labels import format as fmt
 from parkgis.labels.format import Lang
-from parkgis.release import cases
+from parkgis.release import cases, dossier
 from parkgis.workspace import auctions
 
 #: Roles that record stage transitions and auctions (the court of the case; admin).
@@ -176,6 +176,22 @@ def _parcels(conn: Connection, case: dict[str, Any], lang: Lang) -> list[dict[st
         amount = "" if r["amount_yuan"] is None else f" {fmt.money(r['amount_yuan'], lang)}"
         since = _tr(lang, "，登记于 ", ", since ") + fmt.date(r["registered_on"], lang)
         burdens[r["parcel_id"]].append(f"{kind}：{r['holder']}{amount}{since}")
+    buildings: dict[int, list[str]] = {i: [] for i in ids}
+    for b in conn.execute(
+        text(
+            "SELECT parcel_id, code, name, storeys, total_floor_area_m2, status FROM building "
+            "WHERE parcel_id = ANY(:ids) ORDER BY code"
+        ),
+        {"ids": ids},
+    ).mappings():
+        storeys = _tr(lang, f"{b['storeys']} 层", f"{b['storeys']} storeys")
+        status = codes.label(conn, "building_status", b["status"], lang)
+        area = fmt.m2(b["total_floor_area_m2"], lang)
+        buildings[b["parcel_id"]].append(
+            f"{b['name'] or b['code']}：{storeys}，{area}，{status}"
+            if lang == "zh"
+            else f"{b['name'] or b['code']}: {storeys}, {area}, {status}"
+        )
     out = []
     for p in case["parcels"]:
         out.append(
@@ -190,6 +206,8 @@ def _parcels(conn: Connection, case: dict[str, Any], lang: Lang) -> list[dict[st
                          "allocated land: outside the estate, recovered by the government"),
                 "burdens": burdens[p["parcel_id"]]
                 or [_tr(lang, "无未解除的抵押或查封", "no open mortgage or seizure")],
+                "buildings": buildings[p["parcel_id"]]
+                or [_tr(lang, "地上无厂房", "no building on it")],
             }
         )  # fmt: skip
     return out
@@ -262,6 +280,8 @@ def case_page(conn: Connection, user: User, case_id: int, day: date, lang: Lang)
         "deadlines": _deadlines(case, lang),
         "events": _events(conn, case, lang),
         "parcels": _parcels(conn, case, lang),
+        # Inline SVG built from escaped values (release.dossier.map_svg); none without parcels.
+        "map_svg": dossier.map_svg(conn, case_id) if case["parcels"] else None,
         "tasks": _tasks(conn, case, lang),
         "auctions": auctions.rounds(conn, case, lang),
         "next_rounds": auctions.next_rounds(conn, case, lang) if may_write else [],

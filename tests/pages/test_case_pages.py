@@ -59,6 +59,9 @@ def test_a_case_page_shows_deadlines_with_their_article(
     page = web.get(f"/staff/cases/{case['id']}", params=DAY).text
     assert "《企业破产法》第六十二条" in page and "还剩 8 天" in page
     assert "法定期限" in page and "案件进程" in page and "联动任务" in page
+    assert '<figure class="case-map"' in page and "<svg" in page  # the parcels drawn
+    assert "地上无厂房" in page or " 层，" in page  # the buildings on them, in words
+    assert "预计土地释放" in page
     english = web.get(f"/staff/cases/{case['id']}", params={**DAY, "lang": "en"}).text
     assert "Enterprise Bankruptcy Law Art. 62" in english and "8 days left" in english
 
