@@ -17,7 +17,7 @@ from api.csrf import csrf_guard
 from api.errors import add_exception_handlers
 from api.headers import SecurityHeadersMiddleware
 from api.middleware import RequestContextMiddleware
-from parkgis import db
+from parkgis import db, maps
 from parkgis.config import Settings, get_settings
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -85,6 +85,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
                 raise
             continue
         app.include_router(module.router)
-    # Map viewers' scripts and styles (api/static, vendored by `python -m api.vendor`).
+    # The map viewers' own scripts and styles are package data of parkgis.maps; the
+    # third-party ones are vendored into api/static by `python -m api.vendor`. The more
+    # specific mount comes first: routes match in order.
+    app.mount("/static/maps", StaticFiles(packages=[maps.STATIC_PACKAGE]), name="static-maps")
     app.mount("/static", StaticFiles(directory=STATIC_DIR, check_dir=False), name="static")
     return app

@@ -23,7 +23,7 @@ import secrets
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from parkgis.map_elements import BASEMAP_TILE_HOSTS
+from parkgis.maps.elements import BASEMAP_TILE_HOSTS
 
 
 def content_security_policy(nonce: str, script_hosts: tuple[str, ...] = ()) -> str:

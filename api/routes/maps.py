@@ -14,7 +14,8 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from api.deps import Conn, CurrentUser, require_roles
-from parkgis import map_data, maps
+from parkgis import maps
+from parkgis.maps import data as map_data
 
 router = APIRouter(tags=["maps"])
 

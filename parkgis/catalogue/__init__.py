@@ -15,6 +15,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
+from parkgis.catalogue.viewers import ViewerLayer, viewer_layer
 from parkgis.errors import NotFoundError, PermissionDeniedError
 
 ALL_ROLES = ("public", "promotion", "infrastructure", "department", "land_bureau", "court", "admin")
@@ -101,6 +102,8 @@ class Layer:
     history_key: tuple[str, ...] = ("id",)
     #: ``write_table`` is under row-level security (postgis/sql/70_security.sql).
     protected: bool = False
+    #: The map viewers that draw this layer (``[[viewers]]``, parkgis.catalogue.viewers).
+    viewers: tuple[ViewerLayer, ...] = ()
 
     @property
     def has_geometry(self) -> bool:
@@ -250,7 +253,20 @@ def _layer(raw: dict[str, Any]) -> Layer:
         history=bool(raw.get("history", False)),
         history_key=tuple(raw.get("history_key", [raw.get("id_column", "id")])),
         protected=bool(raw.get("protected", False)),
+        viewers=_viewers(raw),
     )
+
+
+def _viewers(raw: dict[str, Any]) -> tuple[ViewerLayer, ...]:
+    """The layer's ``[[viewers]]`` entries; a field they name must be one of the layer's."""
+    entries = tuple(viewer_layer(raw["id"], v) for v in raw.get("viewers", []))
+    names = {f["name"] for f in raw.get("fields", [])}
+    for entry in entries:
+        unknown = entry.fields_named() - names
+        if unknown:
+            msg = f"layers/{raw['id']}.toml [[viewers]] {entry.viewer}: no field {sorted(unknown)}"
+            raise ValueError(msg)
+    return entries
 
 
 @lru_cache(maxsize=1)

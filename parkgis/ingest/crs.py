@@ -14,8 +14,8 @@ from typing import Any
 import numpy as np
 from sqlalchemy import Connection, text
 
-from parkgis import gcj02
 from parkgis.config import get_rules, get_settings
+from parkgis.maps import gcj02
 
 
 def _rules() -> dict[str, Any]:
@@ -88,12 +88,12 @@ def format_bbox(bounds: tuple[float, ...] | list[float]) -> str:
 
 
 def wgs84_to_gcj02(coords: np.ndarray) -> np.ndarray:
-    """Shift WGS84 lon/lat (n x 2) to GCJ-02 (what Gaode tiles show); see parkgis.gcj02."""
+    """Shift WGS84 lon/lat (n x 2) to GCJ-02 (what Gaode tiles show); see parkgis.maps.gcj02."""
     return gcj02.to_gcj02_array(coords)
 
 
 def gcj02_to_wgs84(coords: np.ndarray) -> np.ndarray:
-    """Undo the GCJ-02 shift (n x 2 lon/lat); see parkgis.gcj02."""
+    """Undo the GCJ-02 shift (n x 2 lon/lat); see parkgis.maps.gcj02."""
     return gcj02.to_wgs84_array(coords)
 
 

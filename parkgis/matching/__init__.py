@@ -12,14 +12,13 @@ Each worker holds the offer as numpy columns and follows its changes
 the wide facts, encumbrances and cases are read live for the sites shown.
 """
 
-from parkgis.matching.engine import MatchResult, match, match_features, refresh_site_facts
+from parkgis.matching.engine import MatchResult, match, refresh_site_facts
 from parkgis.matching.enquiry import Enquiry, validate_enquiry
 
 __all__ = [
     "Enquiry",
     "MatchResult",
     "match",
-    "match_features",
     "refresh_site_facts",
     "validate_enquiry",
 ]

@@ -72,8 +72,8 @@ def test_surveyors_x_is_the_northing(conn: Connection, tmp_path: Path) -> None:
 
 
 def test_vectorised_shift_agrees_with_the_map_module() -> None:
-    """parkgis.ingest.crs (numpy, for bulk imports) and parkgis.gcj02 (scalar, for maps)."""
-    from parkgis import gcj02
+    """parkgis.ingest.crs (numpy, for bulk imports) and parkgis.maps.gcj02 (scalar, for maps)."""
+    from parkgis.maps import gcj02
 
     wgs = np.array([[116.81, 33.90], [116.85, 33.80]])
     ours = wgs84_to_gcj02(wgs)

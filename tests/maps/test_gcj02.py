@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from parkgis.gcj02 import gcj02_to_wgs84, shift_feature_collection, wgs84_to_gcj02
+from parkgis.maps.gcj02 import gcj02_to_wgs84, shift_feature_collection, wgs84_to_gcj02
 
 
 def _metres(lng1: float, lat1: float, lng2: float, lat2: float) -> float:

@@ -8,7 +8,7 @@ from sqlalchemy import Connection
 
 from parkgis import maps
 from parkgis.errors import PermissionDeniedError, ValidationError
-from parkgis.map_data import layer_geojson
+from parkgis.maps.data import layer_geojson
 from tests.maps.conftest import build_map_park, shows
 
 

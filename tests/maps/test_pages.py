@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from importlib import resources
 
 import pytest
 from fastapi.testclient import TestClient
@@ -40,6 +41,9 @@ def test_promotion_map_loads_everything_from_static(client: TestClient) -> None:
             continue
         assert url.startswith("/static/"), url
         assert client.get(url).status_code == 200, url
+    # The viewers' own script is the package data of parkgis.maps, served as it is.
+    own = (resources.files("parkgis.maps") / "static" / "parkgis-map.js").read_text("utf-8")
+    assert client.get("/static/maps/parkgis-map.js").text == own
     # No CDN or other internet URL anywhere in the page (basemap none).
     assert not re.search(r"https?://", html), re.findall(r"https?://[^\s\"']+", html)[:5]
     for cdn in ("jsdelivr", "cdnjs", "unpkg", "bootstrapcdn", "code.jquery"):
@@ -128,7 +132,7 @@ def test_bad_parameters_are_422_not_500(client: TestClient, map_park: MapPark, p
 
 
 def test_unknown_enquiry_or_plan_is_404(client: TestClient, map_park: MapPark) -> None:
-    # parkgis.matching.engine.match_features and parkgis.repairs.plan.plan_features.
+    # parkgis.maps.overlays.match_overlay and parkgis.repairs.plan.plan_features.
     # Stored enquiries are staff data: anonymous callers get 401 whether or not one exists.
     assert client.get("/map?enquiry=999999").status_code == 401
     promotion = {"X-API-Key": map_park.keys["promotion"]}

@@ -80,13 +80,13 @@ def test_routes_end_to_end(committed: tuple[str, dict[str, int], str]) -> None:
     eng.dispose()
 
 
-def test_match_features_for_the_map(conn: Connection) -> None:
-    from parkgis.matching import match_features
+def test_match_overlay_for_the_map(conn: Connection) -> None:
+    from parkgis.maps.overlays import match_overlay
     from parkgis.matching.enquiry import create_enquiry, validate_enquiry
 
     build_park(conn, dt.date.today())
     eid = create_enquiry(conn, validate_enquiry(conn, ENQUIRY))["id"]
-    fc = match_features(conn, eid, "promotion")
+    fc = match_overlay(conn, eid, "promotion")
     assert fc["type"] == "FeatureCollection" and fc["features"]
     f = fc["features"][0]
     coords = f["geometry"]["coordinates"]

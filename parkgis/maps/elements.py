@@ -1,4 +1,4 @@
-"""Building blocks of the folium map viewers: basemaps, vendored assets, vector-tile layers.
+"""Building blocks of the folium map viewers: basemaps, assets, vector-tile layers, legend.
 
 See ``parkgis.maps`` for the pages, the scripts they load and the basemap choice.
 """
@@ -16,11 +16,11 @@ from branca.element import Element, Figure, MacroElement
 from jinja2 import Template
 from sqlalchemy import Connection
 
-from parkgis import map_data
 from parkgis.catalogue import Layer, get_layer
 from parkgis.config import Settings, get_settings
 from parkgis.errors import ValidationError
-from parkgis.gcj02 import shift_feature_collection
+from parkgis.maps import data as map_data
+from parkgis.maps.gcj02 import shift_feature_collection
 
 BASEMAPS = ("osm", "tianditu", "gaode", "none")
 TILE_URL = "/collections/{layer}/tiles/WebMercatorQuad/{{z}}/{{x}}/{{y}}"

@@ -1,6 +1,7 @@
 /* parkgis map viewers: vector-tile layers styled from the layer catalogue, filters, legend,
- * parcel search and a count of the features drawn. Built by parkgis.maps (folium); served
- * from /static with Leaflet and Leaflet.VectorGrid vendored from npm (no CDN).
+ * parcel search and a count of the features drawn. Built by parkgis.maps (folium); package
+ * data of parkgis.maps served at /static/maps, with Leaflet and Leaflet.VectorGrid vendored
+ * from npm at /static/vendor (no CDN).
  *
  * Observable state for people and tests:
  *   window.parkgisVisible       {layer_id: number of distinct features drawn that pass the filters}

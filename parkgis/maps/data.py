@@ -44,9 +44,17 @@ def fire_class_ranks(conn: Connection) -> dict[str, int]:
     return {code: int(rank) for code, rank in ranks.items()}
 
 
-def public_land_statuses(conn: Connection) -> list[str]:
-    """Land statuses shown to visitors of the investment-promotion view (land_status.is_public)."""
-    return sorted(codes.code_list(conn, "land_status").where("is_public"))
+def flagged_codes(conn: Connection, layer_id: str, field: str, flag: str) -> list[str]:
+    """Codes of a coded field whose code-list row has the boolean ``flag`` set, sorted.
+
+    ``flag`` comes from the catalogue (``only_flag`` of a ``[[viewers]]`` entry), never
+    from a request; e.g. ``("parcels", "status", "is_public")`` gives the land on offer.
+    """
+    code_list = get_layer(layer_id).field(field).code_list
+    if not code_list:
+        msg = f"layers/{layer_id}.toml: field {field} has no code_list to read {flag} from"
+        raise ValueError(msg)
+    return sorted(codes.code_list(conn, code_list).where(flag))
 
 
 def _row_predicate(layer: Layer, role: str) -> str:
@@ -54,14 +62,26 @@ def _row_predicate(layer: Layer, role: str) -> str:
     return f"({predicate})" if predicate else "TRUE"
 
 
-def layer_bounds(conn: Connection, layer_id: str, role: str) -> list[list[float]] | None:
-    """[[south, west], [north, east]] in WGS84 of the rows ``role`` sees (None when empty)."""
-    layer = get_layer(layer_id)
-    layer.check_role(role)
+def layers_bounds(conn: Connection, layer_ids: list[str], role: str) -> list[list[float]] | None:
+    """[[south, west], [north, east]] in WGS84 of the rows ``role`` sees in all ``layer_ids``.
+
+    One query for all the layers (None when they hold no geometry).
+    """
+    parts = []
+    for layer_id in layer_ids:
+        layer = get_layer(layer_id)
+        layer.check_role(role)
+        parts.append(
+            f"SELECT ST_Extent(geom)::geometry AS b FROM {quote_ident(layer.table)} "
+            f"WHERE {_row_predicate(layer, role)}"
+        )
+    if not parts:
+        return None
     sql = (
         "SELECT ST_XMin(b), ST_YMin(b), ST_XMax(b), ST_YMax(b) FROM ("
-        "SELECT ST_Transform(ST_SetSRID(ST_Extent(geom)::geometry, :srid), 4326) AS b "
-        f"FROM {quote_ident(layer.table)} WHERE {_row_predicate(layer, role)}) e"
+        "SELECT ST_Transform(ST_SetSRID(ST_Extent(b), :srid), 4326) AS b FROM ("
+        + " UNION ALL ".join(parts)
+        + ") u) e"
     )
     row = conn.execute(text(sql), {"srid": get_settings().srid}).first()
     if row is None or row[0] is None:
