@@ -17,7 +17,7 @@ from api.csrf import csrf_guard
 from api.errors import add_exception_handlers
 from api.headers import SecurityHeadersMiddleware
 from api.middleware import RequestContextMiddleware
-from parkgis import db, maps
+from parkgis import db, maps, rules
 from parkgis.config import Settings, get_settings
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -44,6 +44,9 @@ ROUTER_MODULES = (
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
     """Build the app; ``engine`` defaults to one on the configured database."""
     settings = settings or get_settings()
+    # The rules are checked before anything serves: a wrong key stops the start with the
+    # file, the key and the expected type (parkgis.rules.RulesError).
+    rules.load(str(settings.rules_file) if settings.rules_file else None)
     owned = engine is None
 
     @asynccontextmanager

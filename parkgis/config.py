@@ -2,14 +2,13 @@
 
 Settings say where things are (database, folders, ports); rules say what the law,
 the standards and local policy require (thresholds, weights, costs). Rules live in
-``parkgis/rules/*.toml`` and can be replaced by a deployment with ``PARKGIS_RULES_FILE``.
+``parkgis/rules/*.toml``, typed and validated by :mod:`parkgis.rules`; a deployment
+changes single keys with ``PARKGIS_RULES_FILE``.
 """
 
 from __future__ import annotations
 
-import tomllib
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
@@ -39,7 +38,8 @@ class Settings(BaseSettings):
     host: str = Field(default="127.0.0.1", description="Address the API listens on.")
     port: int = Field(default=8000, description="Port the API listens on.")
     rules_file: Path | None = Field(
-        default=None, description="Replacement for parkgis/rules/*.toml."
+        default=None,
+        description="TOML file whose keys override those of parkgis/rules/*.toml, one by one.",
     )
     basemap: Literal["osm", "tianditu", "gaode", "none"] = Field(
         default="osm", description="Basemap of the map viewers."
@@ -84,23 +84,12 @@ def get_settings() -> Settings:
     return Settings()
 
 
-@lru_cache(maxsize=4)
-def _load_rules(path: str | None) -> dict[str, Any]:
-    if path is not None:
-        return tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    merged: dict[str, Any] = {}
-    folder = resources.files("parkgis").joinpath("rules")
-    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
-        if entry.name.endswith(".toml"):
-            merged.update(tomllib.loads(entry.read_text(encoding="utf-8")))
-    return merged
-
-
 def get_rules() -> dict[str, Any]:
-    """Return the domain rules (laws, standards, local policy) as a nested dict.
+    """The domain rules as nested dicts by top-level table (validated, see parkgis.rules).
 
-    The defaults are ``parkgis/rules/*.toml`` (one file per concern, merged by top-level
-    table); a deployment replaces them all with one file named by ``PARKGIS_RULES_FILE``.
+    For code not yet converted to the typed rules (:func:`parkgis.rules.current`); the
+    values are the same validated ones, ``PARKGIS_RULES_FILE`` merged in key by key.
     """
-    settings = get_settings()
-    return _load_rules(str(settings.rules_file) if settings.rules_file else None)
+    from parkgis import rules
+
+    return rules.as_tables()

@@ -34,6 +34,14 @@ def _register() -> None:
         module.register(app)
 
 
+@app.callback()
+def _start() -> None:
+    """Check the rules files before any command runs (a wrong key names file and key)."""
+    from parkgis import rules
+
+    rules.current()
+
+
 def main() -> None:
     """Entry point: run the CLI; a domain error prints its message and exits 1."""
     _register()
