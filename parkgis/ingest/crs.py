@@ -9,38 +9,38 @@ whose numbers look the same as CGCS2000's. The rules' numbers live in
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 from sqlalchemy import Connection, text
 
-from parkgis.config import get_rules, get_settings
+from parkgis.config import get_settings
 from parkgis.maps import gcj02
+from parkgis.rules import current as current_rules
+from parkgis.rules.ingest import Ingest
 
 
-def _rules() -> dict[str, Any]:
-    return get_rules()["ingest"]
+def _rules() -> Ingest:
+    return current_rules().ingest
 
 
-def _within(value: float, bounds: list[float]) -> bool:
+def _within(value: float, bounds: tuple[float, float]) -> bool:
     return bounds[0] <= value <= bounds[1]
 
 
 def guess_crs(bounds: tuple[float, float, float, float]) -> tuple[int | None, str, str]:
     """EPSG code guessed from a file's bounds (minx, miny, maxx, maxy) and why, zh and en."""
     minx, miny, maxx, maxy = bounds
-    rules = _rules()["crs_guess"]
-    geo = rules["geographic"]
-    if all(_within(v, geo["lon"]) for v in (minx, maxx)) and all(
-        _within(v, geo["lat"]) for v in (miny, maxy)
+    rules = _rules().crs_guess
+    geo = rules.geographic
+    if all(_within(v, geo.lon) for v in (minx, maxx)) and all(
+        _within(v, geo.lat) for v in (miny, maxy)
     ):
         return (
-            geo["epsg"],
-            f"坐标为经纬度，按 CGCS2000 地理坐标（EPSG:{geo['epsg']}，与 WGS84 视为一致）处理",
-            f"coordinates are degrees: assumed CGCS2000 geographic EPSG:{geo['epsg']} (= WGS84)",
+            geo.epsg,
+            f"坐标为经纬度，按 CGCS2000 地理坐标（EPSG:{geo.epsg}，与 WGS84 视为一致）处理",
+            f"coordinates are degrees: assumed CGCS2000 geographic EPSG:{geo.epsg} (= WGS84)",
         )
-    if all(_within(v, geo["lon"]) for v in (miny, maxy)) and all(
-        _within(v, geo["lat"]) for v in (minx, maxx)
+    if all(_within(v, geo.lon) for v in (miny, maxy)) and all(
+        _within(v, geo.lat) for v in (minx, maxx)
     ):
         return (
             None,
@@ -51,25 +51,21 @@ def guess_crs(bounds: tuple[float, float, float, float]) -> tuple[int | None, st
     legacy_en = (
         "if the data is Xian 1980 or Beijing 1954, pass --crs (2384/2436; 2363/2415 prefixed)"
     )
-    for key in ("gk3_zone39_prefixed", "gk6_zone20_prefixed"):
-        rule = rules[key]
-        if _within(minx, rule["x"]) and _within(maxx, rule["x"]):
+    for rule in (rules.gk3_zone39_prefixed, rules.gk6_zone20_prefixed):
+        if _within(minx, rule.x) and _within(maxx, rule.x):
             return (
-                rule["epsg"],
-                f"横坐标为8位且带带号，按 CGCS2000 高斯-克吕格投影 EPSG:{rule['epsg']} 处理；"
-                f"{legacy}",
+                rule.epsg,
+                f"横坐标为8位且带带号，按 CGCS2000 高斯-克吕格投影 EPSG:{rule.epsg} 处理；{legacy}",
                 f"8-digit eastings with zone prefix: assumed CGCS2000 Gauss-Kruger "
-                f"EPSG:{rule['epsg']}; {legacy_en}",
+                f"EPSG:{rule.epsg}; {legacy_en}",
             )
-    gk = rules["gk3_zone39"]
-    if all(_within(v, gk["x"]) for v in (minx, maxx)) and all(
-        _within(v, gk["y"]) for v in (miny, maxy)
-    ):
+    gk = rules.gk3_zone39
+    if all(_within(v, gk.x) for v in (minx, maxx)) and all(_within(v, gk.y) for v in (miny, maxy)):
         return (
-            gk["epsg"],
-            f"横坐标为6位（约500000），按 CGCS2000 3度带第39带 EPSG:{gk['epsg']} 处理；{legacy}",
+            gk.epsg,
+            f"横坐标为6位（约500000），按 CGCS2000 3度带第39带 EPSG:{gk.epsg} 处理；{legacy}",
             f"6-digit eastings near 500 000: assumed CGCS2000 3-degree zone 39 "
-            f"EPSG:{gk['epsg']}; {legacy_en}",
+            f"EPSG:{gk.epsg}; {legacy_en}",
         )
     return (
         None,
@@ -100,7 +96,7 @@ def gcj02_to_wgs84(coords: np.ndarray) -> np.ndarray:
 def region_bbox(conn: Connection) -> tuple[tuple[float, float, float, float], str]:
     """Where the park's data may lie (storage CRS), from the district zone or the rules."""
     settings = get_settings()
-    margin = float(_rules()["region_margin_m"])
+    margin = _rules().region_margin_m
     row = conn.execute(
         text(
             "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM "
@@ -112,7 +108,7 @@ def region_bbox(conn: Connection) -> tuple[tuple[float, float, float, float], st
     if row is not None:
         box, origin = tuple(float(v) for v in row), f"zone {settings.zone_code}"
     else:
-        box, origin = tuple(_rules()["region_bbox_4548"]), "rules [ingest].region_bbox_4548"
+        box, origin = _rules().region_bbox_4548, "rules [ingest].region_bbox_4548"
         if settings.srid != 4548:
             from pyproj import Transformer
 

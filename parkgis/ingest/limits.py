@@ -16,8 +16,9 @@ from typing import Any
 import numpy as np
 import shapely
 
-from parkgis.config import get_rules
 from parkgis.errors import ValidationError
+from parkgis.rules import current as current_rules
+from parkgis.rules.ingest import Limits
 
 _MB = 1_000_000
 #: Shapefile shape types whose records carry a point count (ESRI Shapefile Technical
@@ -27,9 +28,9 @@ _JSON_TOKEN = re.compile(rb'[\[\]{}"\\]')
 _UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f]")
 
 
-def limits() -> dict[str, Any]:
+def limits() -> Limits:
     """The ``[ingest.limits]`` rules."""
-    return dict(get_rules()["ingest"]["limits"])
+    return current_rules().ingest.limits
 
 
 def _refuse(message: str, message_en: str, **kw: Any) -> ValidationError:
@@ -54,11 +55,11 @@ def check_zip(zf: zipfile.ZipFile, compressed_size: int) -> list[zipfile.ZipInfo
     """The members to extract, after refusing bombs and escaping names (before extracting)."""
     rules = limits()
     infos = zf.infolist()
-    if len(infos) > rules["zip_max_members"]:
+    if len(infos) > rules.zip_max_members:
         raise _refuse(
-            f"压缩包内文件过多：{len(infos)} 个（上限 {rules['zip_max_members']}）",
-            f"too many members in the archive: {len(infos)} (limit {rules['zip_max_members']})",
-            expected=rules["zip_max_members"],
+            f"压缩包内文件过多：{len(infos)} 个（上限 {rules.zip_max_members}）",
+            f"too many members in the archive: {len(infos)} (limit {rules.zip_max_members})",
+            expected=rules.zip_max_members,
             found=len(infos),
         )
     for info in infos:
@@ -72,18 +73,18 @@ def check_zip(zf: zipfile.ZipFile, compressed_size: int) -> list[zipfile.ZipInfo
             )
     total = sum(i.file_size for i in infos)
     ratio = total / max(compressed_size, 1)
-    too_big = total > rules["zip_max_uncompressed_mb"] * _MB
-    too_dense = total > rules["zip_ratio_applies_above_mb"] * _MB and ratio > rules["zip_max_ratio"]
+    too_big = total > rules.zip_max_uncompressed_mb * _MB
+    too_dense = total > rules.zip_ratio_applies_above_mb * _MB and ratio > rules.zip_max_ratio
     if too_big or too_dense:
         raise _refuse(
             f"压缩包解压后过大（{total // _MB} MB，压缩比 {ratio:.0f}:1），疑似压缩炸弹，已拒绝；"
-            f"上限 {rules['zip_max_uncompressed_mb']} MB、压缩比 {rules['zip_max_ratio']}:1",
+            f"上限 {rules.zip_max_uncompressed_mb} MB、压缩比 {rules.zip_max_ratio}:1",
             f"the archive expands too far ({total // _MB} MB, ratio {ratio:.0f}:1): refused as "
-            f"a possible zip bomb; limits {rules['zip_max_uncompressed_mb']} MB, ratio "
-            f"{rules['zip_max_ratio']}:1",
+            f"a possible zip bomb; limits {rules.zip_max_uncompressed_mb} MB, ratio "
+            f"{rules.zip_max_ratio}:1",
             expected={
-                "max_mb": rules["zip_max_uncompressed_mb"],
-                "max_ratio": rules["zip_max_ratio"],
+                "max_mb": rules.zip_max_uncompressed_mb,
+                "max_ratio": rules.zip_max_ratio,
             },
             found={"mb": total // _MB, "ratio": round(ratio)},
         )
@@ -92,7 +93,7 @@ def check_zip(zf: zipfile.ZipFile, compressed_size: int) -> list[zipfile.ZipInfo
 
 def check_json_depth(path: Path) -> None:
     """Refuse JSON nested deeper than the limit, by a streaming bracket count (no parsing)."""
-    limit = int(limits()["json_max_depth"])
+    limit = limits().json_max_depth
     depth = base = 0
     in_string = False
     escaped_at = -1  # absolute offset of the byte a backslash escapes
@@ -141,7 +142,7 @@ def _vertex_error(row: int | None, count: int, limit: int, per: str) -> Validati
 def check_shp_vertices(path: Path) -> None:
     """Refuse a .shp whose record headers declare too many vertices (read before GDAL)."""
     rules = limits()
-    per_geom, per_file = rules["vertices_per_geometry_max"], rules["vertices_per_file_max"]
+    per_geom, per_file = rules.vertices_per_geometry_max, rules.vertices_per_file_max
     total, row = 0, 0
     size = path.stat().st_size
     with path.open("rb") as fh:
@@ -177,9 +178,9 @@ def check_vertices(geometries: Any, row_numbers: list[int]) -> None:
     if not len(counts):
         return
     worst = int(np.argmax(counts))
-    if counts[worst] > rules["vertices_per_geometry_max"]:
+    if counts[worst] > rules.vertices_per_geometry_max:
         raise _vertex_error(
-            row_numbers[worst], int(counts[worst]), rules["vertices_per_geometry_max"], "个要素"
+            row_numbers[worst], int(counts[worst]), rules.vertices_per_geometry_max, "个要素"
         )
-    if int(counts.sum()) > rules["vertices_per_file_max"]:
-        raise _vertex_error(None, int(counts.sum()), rules["vertices_per_file_max"], "个文件")
+    if int(counts.sum()) > rules.vertices_per_file_max:
+        raise _vertex_error(None, int(counts.sum()), rules.vertices_per_file_max, "个文件")

@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from parkgis.catalogue import Field, Layer, Lookup
-from parkgis.config import get_rules
 from parkgis.errors import ValidationError
 from parkgis.labels.format import missing
+from parkgis.rules import current as current_rules
 
 _UNIT_IN_NAME = re.compile(r"^(.*?)\s*[（(\[]\s*([^()（）\[\]]+?)\s*[)）\]]\s*$")
 _UNIT_ALIASES = {
@@ -129,7 +129,7 @@ def unit_factor(source_unit: str, field_unit: str) -> float | None:
         if top is None or bottom is None:
             return None
         return top / bottom
-    factors: dict[str, float] = get_rules()["ingest"]["unit_factors"]
+    factors = current_rules().ingest.unit_factors
     return factors.get(f"{src}->{dst}")
 
 

@@ -126,7 +126,7 @@ def _sheet_for(
 def _stream_rows(ws: Any) -> list[list[Any]]:
     """The sheet's rows, counted as they are read (never trusting its declared size)."""
     caps = limits.limits()
-    max_rows, max_columns = int(caps["xlsx_max_rows"]), int(caps["xlsx_max_columns"])
+    max_rows, max_columns = caps.xlsx_max_rows, caps.xlsx_max_columns
     ws.reset_dimensions()  # read-only sheets pad each row to the declared width otherwise
     rows: list[list[Any]] = []
     for number, row in enumerate(ws.iter_rows(values_only=True), start=1):

@@ -23,11 +23,12 @@ the code-list table ``defect_score``; K and T from ``area_class`` and ``soil_cla
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from parkgis.config import get_rules
+from parkgis.rules import current as current_rules
+from parkgis.rules.repairs import Cjj181
 
 GRADE_ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
 
@@ -129,18 +130,18 @@ class Assessment:
         }
 
 
-def _rules(rules: Mapping[str, Any] | None) -> Mapping[str, Any]:
-    return rules if rules is not None else get_rules()["cjj181"]
+def _rules(rules: Cjj181 | None) -> Cjj181:
+    return rules if rules is not None else current_rules().cjj181
 
 
-def density_class(density: float, has_defects: bool, rules: Mapping[str, Any] | None = None) -> str:
+def density_class(density: float, has_defects: bool, rules: Cjj181 | None = None) -> str:
     """Density class of S_M: < 0.1 local, < 0.5 partial, else whole (§8.2.3)."""
     r = _rules(rules)
     if not has_defects:
         return "none"
-    if density < r["density_partial_from"]:
+    if density < r.density_partial_from:
         return "local"
-    if density < r["density_whole_from"]:
+    if density < r.density_whole_from:
         return "partial"
     return "whole"
 
@@ -153,9 +154,7 @@ def grade_of(value: float, uppers: Sequence[float]) -> int:
     return 4
 
 
-def merge_and_group(
-    defects: Iterable[Defect], rules: Mapping[str, Any] | None = None
-) -> list[ScoredDefect]:
+def merge_and_group(defects: Iterable[Defect], rules: Cjj181 | None = None) -> list[ScoredDefect]:
     """Merge defects closer than 1.0 m and assign groups 1/2 by clear spacing (§8.2.2)."""
     r = _rules(rules)
     scored = sorted(
@@ -164,7 +163,7 @@ def merge_and_group(
     merged: list[list[Any]] = []  # [codes, score, start_m, end_m]
     for d in scored:
         start, end = d.distance_m, d.distance_m + (d.length_m or 0.0)
-        if merged and start - merged[-1][3] < r["merge_spacing_below_m"] - 1e-9:
+        if merged and start - merged[-1][3] < r.merge_spacing_below_m - 1e-9:
             last = merged[-1]
             last[0].append(d.code)
             last[1] = max(last[1], d.score)
@@ -179,21 +178,21 @@ def merge_and_group(
         if i + 1 < len(merged):
             gaps.append(merged[i + 1][2] - end)
         nearest = min(gaps) if gaps else None
-        group = 2 if nearest is not None and nearest <= r["group2_spacing_max_m"] + 1e-9 else 1
-        counted = max(end - start, r["point_defect_length_m"])
+        group = 2 if nearest is not None and nearest <= r.group2_spacing_max_m + 1e-9 else 1
+        counted = max(end - start, r.point_defect_length_m)
         out.append(ScoredDefect(tuple(codes), float(score), start, end, group, counted))
     return out
 
 
 def side_score(
-    defects: Iterable[Defect], segment_length_m: float, rules: Mapping[str, Any] | None = None
+    defects: Iterable[Defect], segment_length_m: float, rules: Cjj181 | None = None
 ) -> SideScore:
     """S, Smax, F = max(S, Smax), S_M and the grade for one kind of defects (§8.2.2-8.2.3)."""
     r = _rules(rules)
     items = merge_and_group(defects, r)
     if not items:
-        return SideScore(0.0, 0.0, 0.0, 0.0, grade_of(0.0, r["grade_upper"]), ())
-    alpha = r["alpha"]
+        return SideScore(0.0, 0.0, 0.0, 0.0, grade_of(0.0, r.grade_upper), ())
+    alpha = r.alpha
     weighted = sum(d.score * (alpha if d.group == 2 else 1.0) for d in items)
     mean = weighted / len(items)
     top = max(d.score for d in items)
@@ -202,15 +201,15 @@ def side_score(
         d.score * d.counted_length_m * (alpha if d.group == 2 else 1.0) for d in items
     )
     density = weighted_len / (mean * segment_length_m) if mean > 0 and segment_length_m > 0 else 0.0
-    return SideScore(mean, top, value, density, grade_of(value, r["grade_upper"]), tuple(items))
+    return SideScore(mean, top, value, density, grade_of(value, r.grade_upper), tuple(items))
 
 
-def e_score(diameter_mm: float, rules: Mapping[str, Any] | None = None) -> float:
+def e_score(diameter_mm: float, rules: Cjj181 | None = None) -> float:
     """Pipe importance E from the diameter, CJJ 181-2012 Table 8.3.2-2."""
-    for band in _rules(rules)["e_bands"]:
-        above = band["above_mm"]
-        if diameter_mm > above or (band["inclusive"] and diameter_mm == above):
-            return float(band["score"])
+    for band in _rules(rules).e_bands:
+        above = band.above_mm
+        if diameter_mm > above or (band.inclusive and diameter_mm == above):
+            return float(band.score)
     return 0.0
 
 
@@ -220,7 +219,7 @@ def assess(
     diameter_mm: float,
     area_k: float,
     soil_t: float,
-    rules: Mapping[str, Any] | None = None,
+    rules: Cjj181 | None = None,
 ) -> Assessment:
     """RI = 0.7F + 0.1K + 0.05E + 0.15T (§8.3.1) and MI = 0.8G + 0.15K + 0.05E (§8.4.1).
 
@@ -232,15 +231,15 @@ def assess(
     functional = side_score([d for d in defects if d.kind == "functional"], segment_length_m, r)
     e = e_score(diameter_mm, r)
     f = structural.value
-    k_ri = 0.0 if f < r["k_zero_when_f_below"] else float(area_k)
-    t = 0.0 if (r["t_zero_when_f_is_zero"] and f == 0) else float(soil_t)
-    w = r["ri_weights"]
-    ri = w["f"] * f + w["k"] * k_ri + w["e"] * e + w["t"] * t
+    k_ri = 0.0 if f < r.k_zero_when_f_below else float(area_k)
+    t = 0.0 if (r.t_zero_when_f_is_zero and f == 0) else float(soil_t)
+    w = r.ri_weights
+    ri = w.f * f + w.k * k_ri + w.e * e + w.t * t
     g = functional.value
-    k_mi = 0.0 if g < r["zero_k_in_mi_when_g_below"] else float(area_k)
-    m = r["mi_weights"]
-    mi = m["g"] * g + m["k"] * k_mi + m["e"] * e
-    uppers = r["index_grade_upper"]
+    k_mi = 0.0 if g < r.zero_k_in_mi_when_g_below else float(area_k)
+    m = r.mi_weights
+    mi = m.g * g + m.k * k_mi + m.e * e
+    uppers = r.index_grade_upper
     return Assessment(
         structural=structural,
         functional=functional,

@@ -22,8 +22,8 @@ import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import coo_array
 
-from parkgis.config import get_rules
 from parkgis.repairs.model import Problem
+from parkgis.rules import current as current_rules
 
 #: weight of the secondary criterion (tie-break): land in a risk plan, risk in a land plan.
 _TIE = 1e-3
@@ -47,13 +47,13 @@ def _weights(problem: Problem, objective: str) -> tuple[float, float]:
         problem.enquiries
     )
     l_max = l_max or 1.0
-    blend = get_rules()["plan"]["blend_risk_weight"]
+    blend = current_rules().plan.blend_risk_weight
     a_r, a_l = {"risk": (1.0, _TIE), "land": (_TIE, 1.0), "blend": (blend, 1 - blend)}[objective]
     return a_r / r_max, a_l / l_max
 
 
 def _discount(year: int) -> float:
-    return 1.0 - get_rules()["plan"]["year_discount"] * (year - 1)
+    return 1.0 - current_rules().plan.year_discount * (year - 1)
 
 
 def plan_cost(problem: Problem, chosen: Mapping[str, int]) -> float:
@@ -227,7 +227,7 @@ def solve(
     _budget_rows(lay, rows, budget, yearly)
     _order_rows(lay, rows)
     _unlock_rows(lay, rows)
-    limit = time_limit_s if time_limit_s is not None else get_rules()["plan"]["time_limit_s"]
+    limit = time_limit_s if time_limit_s is not None else current_rules().plan.time_limit_s
     res = milp(
         _objective_vector(lay, objective),
         constraints=rows.constraint(lay.size),

@@ -8,7 +8,6 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
-from parkgis.config import get_rules
 from parkgis.documents import xlsx
 from parkgis.errors import NotFoundError
 from parkgis.labels import codes, format
@@ -23,6 +22,7 @@ from parkgis.repairs.cjj181 import (
 )
 from parkgis.repairs.cjj181 import assess as assess_defects
 from parkgis.repairs.plan import get_plan
+from parkgis.rules import current as current_rules
 
 #: Work-order columns: key, Chinese and English header, XLSX kind.
 _HEADERS: list[tuple[str, str, str, xlsx.Kind]] = [
@@ -214,5 +214,5 @@ def segment_report(conn: Connection, code: str) -> dict[str, Any]:
         "MI_action": MI_ACTIONS[a.mi_grade][0],
         "MI_action_en": MI_ACTIONS[a.mi_grade][1],
         "formula": "RI = 0.7F + 0.1K + 0.05E + 0.15T; MI = 0.8G + 0.15K + 0.05E",
-        "weights": get_rules()["cjj181"]["ri_weights"],
+        "weights": current_rules().cjj181.ri_weights.model_dump(),
     }

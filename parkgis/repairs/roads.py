@@ -12,13 +12,14 @@ access to the parcels that front it and front no complete road yet.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Connection, text
 
-from parkgis.config import get_rules
 from parkgis.errors import NotFoundError
+from parkgis.rules import current as current_rules
+from parkgis.rules.repairs import Cjj36
 
 GRADES = ("A", "B", "C", "D")
 
@@ -32,23 +33,19 @@ def _grade(value: float | None, bounds: Sequence[float]) -> str | None:
     return "D"
 
 
-def rqi_grade(
-    rqi: float | None, road_class: str, rules: Mapping[str, Any] | None = None
-) -> str | None:
+def rqi_grade(rqi: float | None, road_class: str, rules: Cjj36 | None = None) -> str | None:
     """RQI grade A-D by road class, CJJ 36-2016 (branch: A > 3.4, B > 2.8, C > 2.2, else D).
 
     road_segment.rqi is 0 (not NULL) when IRI is missing: callers pass None then.
     """
-    r = rules or get_rules()["cjj36"]
-    return _grade(rqi, r["rqi_a_b_c"][road_class])
+    r = rules or current_rules().cjj36
+    return _grade(rqi, r.rqi_a_b_c[road_class])
 
 
-def pci_grade(
-    pci: float | None, road_class: str, rules: Mapping[str, Any] | None = None
-) -> str | None:
+def pci_grade(pci: float | None, road_class: str, rules: Cjj36 | None = None) -> str | None:
     """PCI grade A-D by road class, CJJ 36-2016 (branch: A > 80, B > 65, C > 60, else D)."""
-    r = rules or get_rules()["cjj36"]
-    return _grade(pci, r["pci_a_b_c"][road_class])
+    r = rules or current_rules().cjj36
+    return _grade(pci, r.pci_a_b_c[road_class])
 
 
 _FRONTAGE = """
@@ -60,10 +57,10 @@ SELECT p.id AS parcel_id, r.id AS road_id, st.gives_access
 """
 
 
-def frontage_rule(rules: Mapping[str, Any] | None = None) -> dict[str, float]:
+def frontage_rule(rules: Cjj36 | None = None) -> dict[str, float]:
     """The frontage rule's numbers: default road width and tolerance (m), ``[cjj36]``."""
-    r = rules or get_rules()["cjj36"]
-    return {"width": float(r["default_road_width_m"]), "tol": float(r["frontage_tolerance_m"])}
+    r = rules or current_rules().cjj36
+    return {"width": r.default_road_width_m, "tol": r.frontage_tolerance_m}
 
 
 def frontage(conn: Connection) -> dict[int, list[tuple[int, bool]]]:

@@ -21,27 +21,28 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
-from parkgis.config import get_rules
 from parkgis.repairs.model import Enquiry, Problem, Site, Work
 from parkgis.repairs.network import Network, Segment, load_network, parcel_connections
 from parkgis.repairs.roads import frontage, pci_grade, rqi_grade
 from parkgis.repairs.trace import Load, upstream_loads
+from parkgis.rules import current as current_rules
+from parkgis.rules.repairs import CostBand, RepairCosts
 
 
-def _band(diameter_mm: float, rules: Mapping[str, Any]) -> Any:
-    for band in rules["bands"]:
-        if diameter_mm <= band["max_mm"]:
+def _band(diameter_mm: float, rules: RepairCosts) -> CostBand:
+    for band in rules.bands:
+        if diameter_mm <= band.max_mm:
             return band
-    return rules["bands"][-1]
+    return rules.bands[-1]
 
 
 def choose_method(structural_grade: int | None, density: float | None) -> str:
     """Repair method: local when S_M < 0.1, open-cut for grade IV whole-segment, else CIPP."""
-    costs = get_rules()["repair_costs"]
-    whole = get_rules()["cjj181"]["density_whole_from"]
-    if density is not None and density < costs["local_repair_max_density"]:
+    rules = current_rules()
+    costs, whole = rules.repair_costs, rules.cjj181.density_whole_from
+    if density is not None and density < costs.local_repair_max_density:
         return "local"
-    if (structural_grade or 0) >= costs["open_cut_min_grade"] and (density or 0) >= whole:
+    if (structural_grade or 0) >= costs.open_cut_min_grade and (density or 0) >= whole:
         return "open_cut"
     return "cipp"
 
@@ -50,10 +51,11 @@ def estimate_pipe_cost(
     diameter_mm: float, length_m: float, method: str, defect_points: int = 1
 ) -> float:
     """Cost in yuan of repairing a segment by ``method`` (rates per diameter band)."""
-    band = _band(diameter_mm, get_rules()["repair_costs"])
+    band = _band(diameter_mm, current_rules().repair_costs)
     if method == "local":
-        return float(band["local_per_point"]) * max(1, defect_points)
-    return float(band[f"{method}_per_m"]) * length_m
+        return float(band.local_per_point) * max(1, defect_points)
+    per_m = {"cipp": band.cipp_per_m, "open_cut": band.open_cut_per_m}[method]
+    return float(per_m) * length_m
 
 
 def segment_repair_costs(conn: Connection, segment_ids: list[int]) -> dict[int, dict[str, Any]]:
@@ -73,7 +75,7 @@ def segment_repair_costs(conn: Connection, segment_ids: list[int]) -> dict[int, 
         ),
         {"ids": list(segment_ids)},
     ).all()
-    labels = get_rules()["repair_costs"]["methods"]
+    labels = current_rules().repair_costs.methods
     out: dict[int, dict[str, Any]] = {}
     for row in rows:
         density = None if row.sm_density is None else float(row.sm_density)
@@ -92,25 +94,25 @@ def segment_repair_costs(conn: Connection, segment_ids: list[int]) -> dict[int, 
 
 def pipe_risk(seg: Segment, load: Load, road_class: str | None, today: date) -> tuple[float, float]:
     """(risk now, risk after repair) of a segment: likelihood x consequence."""
-    r = get_rules()["risk"]
-    like = r["likelihood_by_structural_grade"][str(seg.structural_grade or 1)]
+    r = current_rules().risk
+    like = r.likelihood_by_structural_grade[str(seg.structural_grade or 1)]
     age = today.year - seg.year_built if seg.year_built else 0
-    age_factor = min(r["age_factor_max"], 1 + r["age_step"] * age / r["age_years_per_step"])
-    like *= age_factor * r["material_factor"].get(seg.material, 1.0)
+    age_factor = min(r.age_factor_max, 1 + r.age_step * age / r.age_years_per_step)
+    like *= age_factor * r.material_factor.get(seg.material, 1.0)
     consequence = (
-        r["consequence_base"]
-        + r["consequence_per_upstream_mu"] * load.area_mu
-        + r["consequence_per_upstream_firm"] * len(load.firms)
-        + r["consequence_road_class"][road_class or "none"]
-    ) * r["system_factor"][seg.system]
-    return like * consequence, r["likelihood_after_repair"] * consequence
+        r.consequence_base
+        + r.consequence_per_upstream_mu * load.area_mu
+        + r.consequence_per_upstream_firm * len(load.firms)
+        + r.consequence_road_class[road_class or "none"]
+    ) * r.system_factor[seg.system]
+    return like * consequence, r.likelihood_after_repair * consequence
 
 
 def _pipe_works(
     conn: Connection, net: Network, roads: Mapping[int, Any], today: date
 ) -> dict[int, Work]:
-    rules = get_rules()
-    labels = rules["repair_costs"]["methods"]
+    costs = current_rules().repair_costs
+    labels = costs.methods
     extra = {
         int(r.pipe_segment_id): r
         for r in conn.execute(
@@ -120,7 +122,7 @@ def _pipe_works(
                 "AND c.kind = 'structural') AS points FROM logic.pipe_assessment a "
                 "WHERE a.ri_grade >= :g"
             ),
-            {"g": rules["repair_costs"]["min_ri_grade"]},
+            {"g": costs.min_ri_grade},
         )
     }
     loads = upstream_loads(conn, net)
@@ -133,7 +135,7 @@ def _pipe_works(
         cost = estimate_pipe_cost(seg.diameter_mm, seg.length_m, method, int(row.points or 1))
         street = (road["name"] or road["code"]) if road else None
         if street is None:
-            cost += rules["repair_costs"]["mobilisation_yuan"]
+            cost += costs.mobilisation_yuan
         load = loads.get(sid, Load())
         before, after = pipe_risk(seg, load, road["road_class"] if road else None, today)
         works[sid] = Work(
@@ -167,19 +169,19 @@ def _road_works(
     pipes_under: Mapping[int, list[str]],
     firms_fronting: Mapping[int, int],
 ) -> dict[int, Work]:
-    rules = get_rules()
-    rc, risk, cjj = rules["road_costs"], rules["risk"], rules["cjj36"]
+    rules = current_rules()
+    rc, risk, cjj = rules.road_costs, rules.risk, rules.cjj36
     works = {}
     for rid, r in roads.items():
-        area = (r["width_m"] or cjj["default_road_width_m"]) * r["length_m"]
+        area = (r["width_m"] or cjj.default_road_width_m) * r["length_m"]
         street = r["name"] or r["code"]
         if not r["gives_access"]:
             share = (
-                rc["under_construction_remaining_share"]
+                rc.under_construction_remaining_share
                 if r["status"] == "under_construction"
                 else 1.0
             )
-            cost = area * rc["complete_per_m2"][r["road_class"]] * share
+            cost = area * rc.complete_per_m2[r["road_class"]] * share
             kind, reduction = "road_complete", 0.0
         else:
             grades = [
@@ -191,13 +193,13 @@ def _road_works(
                 if g
             ]
             worst = max(grades) if grades else "A"
-            if worst not in cjj["resurface_grades"]:
+            if worst not in cjj.resurface_grades:
                 continue
-            cost = area * rc["resurface_per_m2"][r["road_class"]]
-            like = risk["road_likelihood_by_grade"]
-            consequence = risk["consequence_road_class"][r["road_class"]] + risk[
-                "road_consequence_per_fronting_firm"
-            ] * firms_fronting.get(rid, 0)
+            cost = area * rc.resurface_per_m2[r["road_class"]]
+            like = risk.road_likelihood_by_grade
+            consequence = risk.consequence_road_class[
+                r["road_class"]
+            ] + risk.road_consequence_per_fronting_firm * firms_fronting.get(rid, 0)
             kind, reduction = "road_resurface", (like[worst] - like["A"]) * consequence
         works[rid] = Work(
             key=f"road:{r['code']}",
@@ -222,7 +224,7 @@ def _road_works(
 
 def build_problem(conn: Connection, today: date | None = None) -> Problem:
     """Candidate works, blocked sites and blocked enquiries of the park, from the database."""
-    rules = get_rules()
+    rules = current_rules()
     today = today or date.today()
     net = load_network(conn)
     roads = {
@@ -265,8 +267,8 @@ def build_problem(conn: Connection, today: date | None = None) -> Problem:
         works=works,
         sites=sites,
         enquiries=enquiries,
-        mobilisation_yuan=rules["repair_costs"]["mobilisation_yuan"],
-        enquiry_mu_equivalent=rules["land_unlock"]["enquiry_mu_equivalent"],
+        mobilisation_yuan=rules.repair_costs.mobilisation_yuan,
+        enquiry_mu_equivalent=rules.land_unlock.enquiry_mu_equivalent,
     )
 
 
@@ -277,10 +279,10 @@ def _sites(
     pipe_works: Mapping[int, Work],
     road_works: Mapping[int, Work],
 ) -> tuple[list[Site], set[int]]:
-    lu = get_rules()["land_unlock"]
+    lu = current_rules().land_unlock
     parcels = conn.execute(
         text("SELECT id, plot_no, area_mu FROM parcel WHERE status = ANY(:s) ORDER BY plot_no"),
-        {"s": lu["ready_statuses"]},
+        {"s": lu.ready_statuses},
     ).all()
     conns = defaultdict(list)
     for c in parcel_connections(conn, [int(p.id) for p in parcels]):
@@ -292,7 +294,7 @@ def _sites(
         hopeless = False
         for manhole in conns[pid]:
             for sid in net.main_path(manhole):
-                if (net.segments[sid].ri_grade or 0) >= lu["blocking_ri_grade"]:
+                if (net.segments[sid].ri_grade or 0) >= lu.blocking_ri_grade:
                     if sid not in pipe_works:
                         hopeless = True  # rules make a blocker no candidate: cannot unlock
                     else:
@@ -315,7 +317,7 @@ def _sites(
 
 
 def _enquiries(conn: Connection, sites: list[Site], ready_now: set[int]) -> list[Enquiry]:
-    lu = get_rules()["land_unlock"]
+    lu = current_rules().land_unlock
     rows = conn.execute(
         text(
             "SELECT e.id, e.code, e.investor_name, array_agg(p.id) AS parcels "
@@ -328,7 +330,7 @@ def _enquiries(conn: Connection, sites: list[Site], ready_now: set[int]) -> list
             "  AND (e.land_mu_min IS NOT NULL OR e.land_mu_max IS NOT NULL) "
             "GROUP BY e.id ORDER BY e.code"
         ),
-        {"s": lu["ready_statuses"]},
+        {"s": lu.ready_statuses},
     )
     site_ids = {s.parcel_id for s in sites}
     out = []

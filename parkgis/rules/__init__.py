@@ -125,10 +125,12 @@ def _error(name: str, source: str, exc: PydanticValidationError) -> RulesError:
     tail_zh, tail_en = (f"；另有 {more} 处错误", f"; {more} more") if more else ("", "")
     if first["type"] == "extra_forbidden":
         known = known_keys(FILE_MODELS[name], first["loc"][:-1])
+        model_file = f"parkgis/rules/{name.removesuffix('.toml')}.py"
         return RulesError(
-            message=f"规则文件 {where} 没有键 {key}（可用：{', '.join(known)}）{tail_zh}",
-            message_en=f"rules file {where}: unknown key {key} (known: {', '.join(known)})"
-            f"{tail_en}",
+            message=f"规则文件 {where} 没有键 {key}（可用：{', '.join(known)}；新的键须在 "
+            f"{model_file} 中声明类型）{tail_zh}",
+            message_en=f"rules file {where}: unknown key {key} (known: {', '.join(known)}; "
+            f"a new key is declared with its type in {model_file}){tail_en}",
             field=f"{name}: {key}",
             expected=known,
             found=str(first["loc"][-1]),

@@ -16,11 +16,16 @@ class GeographicGuess(Table):
 
 
 class ProjectedGuess(Table):
-    """Metres: easting (and northing) ranges of a projected CRS."""
+    """Metres: the easting range of a projected CRS (with its zone prefix)."""
 
     epsg: int
     x: tuple[float, float]
-    y: tuple[float, float] | None = None
+
+
+class ProjectedGuessXY(ProjectedGuess):
+    """Metres: easting and northing ranges of a projected CRS (no zone prefix)."""
+
+    y: tuple[float, float]
 
 
 class CrsGuess(Table):
@@ -29,7 +34,7 @@ class CrsGuess(Table):
     geographic: GeographicGuess
     gk3_zone39_prefixed: ProjectedGuess
     gk6_zone20_prefixed: ProjectedGuess
-    gk3_zone39: ProjectedGuess
+    gk3_zone39: ProjectedGuessXY
 
 
 class Limits(Table):

@@ -49,11 +49,11 @@ def _declared_over_the_limit(path: Path, members: list[str]) -> tuple[int, int]:
     local headers, for a consistent lie).
     """
     rules = limits()
-    limit_mb = int(rules["zip_max_uncompressed_mb"])
+    limit_mb = int(rules.zip_max_uncompressed_mb)
     declared = (limit_mb + 100) * MB
     each = declared // len(members)
     assert each < 2**32, "one member's declared size must fit the 32-bit zip field"
-    real = math.ceil(declared / rules["zip_max_ratio"] * 1.25 / len(members))
+    real = math.ceil(declared / rules.zip_max_ratio * 1.25 / len(members))
     with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as zf:
         for name in members:
             zf.writestr(name, bytes(real))
@@ -74,7 +74,7 @@ def _declared_over_the_limit(path: Path, members: list[str]) -> tuple[int, int]:
         total = sum(i.file_size for i in zf.infolist())
     assert total == each * len(members) > limit_mb * MB
     # Below the ratio limit: only the size limit can refuse this archive.
-    assert total / path.stat().st_size < rules["zip_max_ratio"]
+    assert total / path.stat().st_size < rules.zip_max_ratio
     assert path.stat().st_size < 20 * MB
     return limit_mb, total // MB
 
