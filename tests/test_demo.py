@@ -237,11 +237,16 @@ def test_about_a_tenth_of_firms_are_zombies_on_locked_land(demo_conn: Connection
     assert all(r.locked_land for r in rows if r.status != "deregistered")
     idle = demo_conn.execute(text("SELECT count(*) FROM parcel WHERE status = 'idle'")).scalar_one()
     assert idle >= 5
+    # Found idle only once idle by Art. 2: a year after the agreed start (never started)
+    # or after work stopped on started land that is under a third built.
     assert (
         demo_conn.execute(
             text(
-                "SELECT count(*) FROM parcel WHERE status = 'idle' "
-                "AND NOT (agreed_start_on < idle_since - 365)"
+                "SELECT count(*) FROM parcel WHERE status = 'idle' AND NOT CASE "
+                "WHEN actual_start_on IS NULL "
+                "THEN agreed_start_on + interval '1 year' <= idle_since "
+                "ELSE work_stopped_on + interval '1 year' <= idle_since "
+                "AND (developed_share < 1/3.0 OR invested_share < 0.25) END"
             )
         ).scalar()
         == 0

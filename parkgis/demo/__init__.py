@@ -43,7 +43,7 @@ from parkgis.demo.layout import ParkLayout, build_layout
 __all__ = ["DEMO_TODAY", "DEMO_VERSION", "demo_marker", "is_demo_loaded", "load_demo"]
 
 #: Version of the generated data: bump whenever what a seed produces changes.
-DEMO_VERSION = 5
+DEMO_VERSION = 6
 #: Prefix of ``zone.source`` on the zones the demo owns.
 SOURCE_PREFIX = "parkgis demo"
 

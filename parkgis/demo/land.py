@@ -6,8 +6,10 @@
 - New industrial land has plot ratio >= 1.0 (Anhui 皖政〔2022〕54号 for Huaibei), building
   coefficient >= 40 %, green ratio <= 15 % (工业项目建设用地控制指标 2023); older grants
   keep the 2008 figures (30 %, 20 %).
-- Idle land (MLR Order 53 Art. 2): the start agreed in the contract is over a year before
-  ``idle_since``; one idle parcel per park has a cause attributable to government (Art. 8).
+- Idle land (MLR Order 53 Art. 2): the land bureau found it idle (``idle_since``) some
+  weeks after the year from the agreed start (or, for started land, from the day work
+  stopped, ``work_stopped_on``) was up; one idle parcel per park has a cause attributable
+  to government (Art. 8). Names say where a parcel is, never who holds it.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import numpy as np
 import shapely
 from shapely.geometry import MultiPolygon
 
+from parkgis.calendar import add_years
 from parkgis.demo._io import Row
 from parkgis.demo.context import DEMO_TODAY, Context
 from parkgis.demo.firms import established_before, pick_industry
@@ -138,7 +141,9 @@ def plan_parcels(
                 row["_holder"] = holder
             row["_zombie"] = zombie
             row["holder_firm_id"] = row["_holder"]["id"]
-            row["name"] = f"{row['_holder']['name']}地块"
+        # A public name says where the land is, never who holds it (issue 14 §12; the
+        # database refuses a name containing a firm's, postgis/sql/35_public_names.sql).
+        row["name"] = f"{spec.name_zh}{plot.block_no}号街区{block_seq[plot.block_no]}号地块"
         rows.append(row)
     return rows
 
@@ -154,16 +159,20 @@ def _contract(
         row["list_price_yuan_per_mu"] = round(price_mu, -3)
         return
     if status == "idle":
-        idle_since = _day(rng, date(2021, 6, 1), date(2025, 10, 31))
+        # Found idle (认定, idle_since) some weeks after the Art. 2 year was up: over
+        # 2023-2026, so some parcels are still in their fee year, others recoverable.
+        idle_since = _day(rng, date(2023, 6, 1), DEMO_TODAY - timedelta(days=20))
+        found_after = timedelta(days=int(rng.integers(20, 120)))
         if rng.random() < 0.7:  # never started: one year after the agreed start (Art. 2)
-            agreed = idle_since - timedelta(days=365 + int(rng.integers(1, 90)))
+            agreed = add_years(idle_since - found_after, -1)
             actual = None
             developed, invested = 0.0, float(rng.uniform(0, 0.1))
-        else:  # started, under a third built, stopped for a year
-            agreed = idle_since - timedelta(days=int(rng.integers(2 * 365, 4 * 365)))
+        else:  # started, under a third built, stopped for a year (Art. 2, second branch)
+            stopped = add_years(idle_since - found_after, -1)
+            agreed = stopped - timedelta(days=int(rng.integers(300, 2 * 365)))
             actual = agreed + timedelta(days=int(rng.integers(0, 90)))
             developed, invested = float(rng.uniform(0.1, 0.3)), float(rng.uniform(0.05, 0.24))
-            row["extra"] = {"work_stopped_on": (idle_since - timedelta(days=365)).isoformat()}
+            row["work_stopped_on"] = stopped
         supplied = agreed - timedelta(days=int(rng.integers(60, 180)))
         row.update(idle_since=idle_since, status_since=idle_since)
         if gov_cause:

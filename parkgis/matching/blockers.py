@@ -4,9 +4,10 @@ Joined from the other layers (``candidates.DETAIL_SQL``: the spatial facts of
 ``logic.site_facts``, encumbrances and cases read live): no frontage on a complete
 road (DOMAIN §8), a downstream pipe of CJJ 181-2012 repair grade ``blocking_ri_grade``
 or worse (repairs.toml [land_unlock]; III = RI > 4, "repair soon", §8.3),
-an unlifted seizure or mortgage, a bankruptcy estate (企业破产法; expected date kept in
-``bankruptcy_case.expected_release_on`` by parkgis.release), idle land being recovered
-(MLR Order 53 Art. 14). A blocked site is still ranked; the promotion office needs to know
+an unlifted seizure or mortgage, a bankruptcy estate (企业破产法), allocated land the
+government takes back, idle land (recovered under MLR Order 53 Art. 14, or disposed of
+with the holder where the cause is the government's, Art. 8 and 12); every date is the
+one of parkgis.release.returns. A blocked site is still ranked; the promotion office needs to know
 what to unblock. Anonymous callers see only "expected available from".
 """
 
@@ -20,6 +21,8 @@ from sqlalchemy import Connection
 
 from parkgis.catalogue import get_layer
 from parkgis.config import get_rules
+from parkgis.labels import format as fmt
+from parkgis.release.returns import BASIS
 
 STAFF_ROLES = ("promotion", "infrastructure", "department", "land_bureau", "court", "admin")
 _STATUS_ZH = {
@@ -173,44 +176,82 @@ def site_blockers(
             }
         )
     if row.get("case_id"):
-        expected = row.get("case_expected_release_on")
-        if not see_case_no:
-            row = {**row, "case_no": "（案号不公开）" if row.get("case_no") else None}
         out.append(
-            {
-                "kind": "bankruptcy",
-                "message": f"破产财产：{row.get('case_no') or '（申请中）'}，当前阶段"
-                f"{row.get('case_stage_zh')}，预计 {expected or '待定'} 可供",
-                "message_en": f"in the bankruptcy estate of case {row.get('case_no')}, stage "
-                f"{row.get('case_stage_en')}, expected release {expected or 'unknown'}",
-                "case_id": row.get("case_id"),
-                "case_no": row.get("case_no"),
-                "stage": row.get("case_stage"),
-                "expected_release_on": expected,
-                "open_tasks": row.get("case_open_tasks") or [],
-                **dept("bankruptcy"),
-                **_court(row.get("case_court")),
-            }
+            _bankruptcy_blocker(
+                row, see_case_no, {**dept("bankruptcy"), **_court(row.get("case_court"))}
+            )
         )
+    elif row.get("in_case") and row.get("allocated"):
+        zh, en = BASIS["allocated"]
+        out.append({"kind": "allocated_land", "message": zh, "message_en": en,
+                    "expected_release_on": None, **dept("idle_recovery")})  # fmt: skip
     elif row.get("status") == "idle":
-        expected = row.get("available_from")
-        out.append(
-            {
-                "kind": "idle_recovery",
-                "message": "闲置土地待收回（《闲置土地处置办法》第14条），"
-                f"预计 {expected or '待定'} 可供",
-                "message_en": "idle land being recovered (MLR Order 53 Art. 14), "
-                f"expected {expected}",
-                "expected_release_on": expected,
-                **dept("idle_recovery"),
-            }
-        )
+        out.append(_idle_blocker(row, as_of, dept("idle_recovery")))
     return out
 
 
 def _court(name: str | None) -> dict[str, str]:
     """The court recorded on a seizure or a case as the one who must act (none: as is)."""
     return {"who_zh": name, "court": name} if name else {}
+
+
+def _bankruptcy_blocker(
+    row: Mapping[str, Any], see_case_no: bool, who: dict[str, Any]
+) -> dict[str, Any]:
+    """Estate land: the case, its stage and the one expected date (parkgis.release.returns)."""
+    expected = row.get("available_from")
+    case_no = (
+        row.get("case_no") if see_case_no else ("（案号不公开）" if row.get("case_no") else None)
+    )
+    return {
+        "kind": "bankruptcy",
+        "message": f"破产财产：{case_no or '（申请中）'}，当前阶段"
+        f"{row.get('case_stage_zh')}，{_expected(expected, 'zh')}",
+        "message_en": f"in the bankruptcy estate of case {case_no or '(application)'}, stage "
+        f"{row.get('case_stage_en')}, {_expected(expected, 'en')}",
+        "case_id": row.get("case_id"),
+        "case_no": case_no,
+        "stage": row.get("case_stage"),
+        "expected_release_on": expected,
+        "open_tasks": row.get("case_open_tasks") or [],
+        **who,
+    }
+
+
+def _expected(day: dt.date | None, lang: str) -> str:
+    """``预计 2027年3月1日 可供`` / ``expected 1 Mar 2027``; no date: still to be set."""
+    if day is None:
+        return "可供日期待定" if lang == "zh" else "date still to be set"
+    return f"预计 {fmt.date(day)} 可供" if lang == "zh" else f"expected {fmt.date(day, 'en')}"
+
+
+def _idle_blocker(row: Mapping[str, Any], as_of: dt.date, who: dict[str, Any]) -> dict[str, Any]:
+    """Idle land: recovered under Art. 14 only without a government cause (Art. 8)."""
+    expected = row.get("available_from")
+    if row.get("government_cause"):
+        zh, en = BASIS["government_cause"]
+        return {"kind": "idle_government_cause", "message": zh, "message_en": en,
+                "expected_release_on": None, **who}  # fmt: skip
+    recovery = row.get("recovery_from")
+    if recovery is None:
+        zh, en = BASIS["idle_undated"]
+    elif recovery <= as_of:
+        zh = f"闲置满两年，可依《闲置土地处置办法》第十四条无偿收回，{_expected(expected, 'zh')}"
+        en = (
+            "idle two years, recoverable without compensation (MLR Order 53 Art. 14), "
+            + _expected(expected, "en")
+        )
+    else:
+        zh = (
+            f"闲置土地，{fmt.date(recovery)} 起可依《闲置土地处置办法》第十四条无偿收回，"
+            + _expected(expected, "zh")
+        )
+        en = (
+            f"idle land, recoverable without compensation from {fmt.date(recovery, 'en')} "
+            "(MLR Order 53 Art. 14), " + _expected(expected, "en")
+        )
+    return {"kind": "idle_recovery", "message": zh, "message_en": en,
+            "expected_release_on": expected, **who}  # fmt: skip
 
 
 def public_view(available_from: dt.date | None, as_of: dt.date) -> list[dict[str, Any]]:
@@ -220,8 +261,12 @@ def public_view(available_from: dt.date | None, as_of: dt.date) -> list[dict[str
     return [
         {
             "kind": "expected",
-            "message": f"预计 {available_from or '待定'} 起可供",
-            "message_en": f"expected available from {available_from or 'to be decided'}",
+            "message": f"预计 {fmt.date(available_from)} 起可供"
+            if available_from
+            else "可供日期待定",
+            "message_en": f"expected available from {fmt.date(available_from, 'en')}"
+            if available_from
+            else "date to be decided",
             "expected_available_from": available_from,
         }
     ]

@@ -47,6 +47,10 @@ SITE_COLUMNS = (
     "plot_ratio_max",
     "status",
     "available_from",
+    "recovery_from",
+    "government_cause",
+    "allocated",
+    "in_case",
     "access_road_dist_m",
     "arterial_dist_m",
     "highway_dist_m",
@@ -64,7 +68,9 @@ SITE_COLUMNS = (
 
 _INT_COLUMNS = ("land_class", "fire_rank", "storeys", "min_floor", "storm_worst_grade",
                 "sewage_worst_grade", "storm_inspected", "sewage_inspected")  # fmt: skip
-_BOOL_COLUMNS = ("is_industrial", "is_logistics", "industry_permitted", "sewer_takes_industrial")
+_BOOL_COLUMNS = ("is_industrial", "is_logistics", "industry_permitted", "sewer_takes_industrial",
+                 "government_cause", "allocated", "in_case")  # fmt: skip
+_DATE_COLUMNS = ("available_from", "recovery_from")
 
 
 @dataclass(frozen=True)
@@ -75,7 +81,6 @@ class Rules:
     as_of: dt.date
     available: list[str]
     land_statuses: list[str]
-    recovery_years: int
     unclassified_class: int
 
 
@@ -83,8 +88,9 @@ def _derived(conn: Connection, offer: Offer, r: Rules) -> dict[str, np.ndarray]:
     """The enquiry-dependent columns of every offer row, as SITE_COLUMNS needs them.
 
     The land class of plain 1001 land (a rule), the industry against the permitted list,
-    availability on the day (now, a case's expected release, or recovery of idle land
-    after the statutory years: Measures on Idle Land art. 14) and same-chain neighbours.
+    availability on the day (now, or the expected return of pipeline land from
+    :mod:`parkgis.release.returns`, the date the pipeline and the ledger give) and
+    same-chain neighbours.
     """
     num = dict(offer.num)
     today = day_number(r.as_of)
@@ -94,13 +100,9 @@ def _derived(conn: Connection, offer: Offer, r: Rules) -> dict[str, np.ndarray]:
     num["industry_permitted"] = offer.permitted(r.industry_code).astype(np.float64)
     vacant = num["vacant_from"]
     built = np.maximum(np.where(np.isnan(vacant), today, vacant), today)
-    recovered = offer.recovered(r.recovery_years)
-    land = np.where(
-        offer.status_in(r.available),
-        today,
-        np.where(num["in_estate"] == 1.0, num["case_release_on"], recovered),
-    )
+    land, _, recovery = offer.returns(r.as_of)
     num["available_from"] = np.where(offer.kind_mask["parcel"], land, built)
+    num["recovery_from"] = recovery
     num["same_chain"] = offer.same_chain(conn, r.industry_code[:3])
     return num
 
@@ -172,7 +174,7 @@ class Sites:
             out[c] = min((v for v in texts[c][rows] if v is not None), default=None)
         for c, col in self.num.items():
             v = float(col[i])
-            if c == "available_from":
+            if c in _DATE_COLUMNS:
                 out[c] = day_of(v)
             elif np.isnan(v):
                 out[c] = None
@@ -194,7 +196,11 @@ def build_sites(
     num = _derived(conn, offer, rules)
     candidate = np.zeros(offer.n, bool)
     if scope.land:
-        candidate |= offer.visible(conn, "parcel", scope.role) & offer.status_in(
+        # Land on its way back with a date is offered to every role (README: the public
+        # sees of it a parcel and the date it is expected back; engine._attach_properties
+        # gives such a parcel only returns.PUBLIC_FIELDS where the row filter hides it).
+        dated = offer.kind_mask["parcel"] & ~np.isnan(num["available_from"])
+        candidate |= (offer.visible(conn, "parcel", scope.role) | dated) & offer.status_in(
             rules.land_statuses
         )
     if scope.building:

@@ -50,6 +50,7 @@ from parkgis.matching.scoring import (
     score_terms,
     total_score,
 )
+from parkgis.release.returns import PUBLIC_FIELDS
 from parkgis.repairs.roads import frontage_rule
 
 #: Dates the detail query returns as ISO text.
@@ -275,7 +276,6 @@ def match(
             available=list(mrules["available_land_statuses"]),
             land_statuses=list(mrules["available_land_statuses"])
             + list(mrules["pipeline_land_statuses"]),
-            recovery_years=int(rules["idle_land"]["recovery_after_years"]),
             unclassified_class=int(mrules["land_class"]["unclassified_industrial_class"]),
         ),
         ugroups, pgroups,
@@ -395,14 +395,22 @@ def _attach_properties(conn: Connection, sites: list[dict[str, Any]], role: str)
     for kind, ids in by_kind.items():
         cols = visible_columns(kind, role)
         select = ", ".join(f'"{c}"' for c in cols)
+        table = SITE_TABLES[kind][1]
+        # A row the role's filter hides is pipeline land (candidates.build_sites): of it
+        # the caller sees only the public fields of land on its way back.
+        predicate = get_layer(SITE_TABLES[kind][0]).rows_for(role) or "true"
         rows = conn.execute(
             text(
-                f'SELECT id AS "__id", {select} FROM "{SITE_TABLES[kind][1]}" WHERE id = ANY(:ids)'
+                f'SELECT id AS "__id", ({predicate}) AS "__listed", {select} '
+                f'FROM "{table}" WHERE id = ANY(:ids)'
             ),
             {"ids": sorted(ids)},
         ).mappings()
         for r in rows:
-            props[(kind, int(r["__id"]))] = {k: _plain(v) for k, v in r.items() if k != "__id"}
+            shown = {k: _plain(v) for k, v in r.items() if k not in ("__id", "__listed")}
+            if not r["__listed"]:
+                shown = {k: v for k, v in shown.items() if k in PUBLIC_FIELDS}
+            props[(kind, int(r["__id"]))] = shown
     for s in sites:
         base = s["kind"].rstrip("s") if s["kind"] in ("units", "parcels") else s["kind"]
         members = [props.get((base, m), {}) for m in s["members"]]

@@ -29,6 +29,7 @@ import pandas as pd
 from sqlalchemy import Connection, text
 
 from parkgis.catalogue import get_layer
+from parkgis.release.returns import ReturnRules, idle_clock_days, return_days
 
 #: Columns copied from logic.site_offer (its view logic.site_offer_source says what each is).
 FLOAT_COLUMNS = (
@@ -37,12 +38,14 @@ FLOAT_COLUMNS = (
     "power_kva", "fire_rank", "storeys", "min_floor", "plot_ratio_max",
     "access_road_dist_m", "arterial_dist_m", "highway_dist_m", "rail_dist_m", "sewage_dist_m",
     "storm_worst_grade", "sewage_worst_grade", "storm_inspected", "sewage_inspected",
-    "floor_vacant", "floor_largest_m2",
+    "floor_vacant", "floor_largest_m2", "developed_share", "invested_share",
 )  # fmt: skip
 #: Dates, held as days since 1970-01-01 (NaN = none).
-DATE_COLUMNS = ("vacant_from", "idle_since", "case_release_on")
+DATE_COLUMNS = ("vacant_from", "agreed_start_on", "supplied_on", "actual_start_on",
+                "work_stopped_on", "case_release_on")  # fmt: skip
 #: Booleans that may be NULL, held as 1.0 / 0.0 / NaN.
-BOOL_COLUMNS = ("is_industrial", "is_logistics", "in_estate", "sewer_takes_industrial")
+BOOL_COLUMNS = ("is_industrial", "is_logistics", "allocated", "government_cause", "in_case",
+                "sewer_takes_industrial")  # fmt: skip
 TEXT_COLUMNS = ("kind", "label", "zone_code", "land_use_code", "fire_class", "status",
                 "facts_kind")  # fmt: skip
 #: Text arrays, parsed once per distinct value.
@@ -120,7 +123,7 @@ class Offer:
     facts_key: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     facts: GenerationFacts = field(default_factory=GenerationFacts)
     _visible: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)
-    _recovered: dict[int, np.ndarray] = field(default_factory=dict)
+    _returns: dict[dt.date, tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=dict)
 
     @classmethod
     def build(cls, generation: str, snapshot: str, frame: pd.DataFrame) -> Offer:
@@ -173,18 +176,17 @@ class Offer:
         at = found.index.get_indexer(pd.Index(self.facts_key))
         return np.where(at >= 0, found.to_numpy()[at], 0.0)
 
-    def recovered(self, years: int) -> np.ndarray:
-        """The day idle land is recovered: ``idle_since`` + ``years`` (NaN where not idle);
-        29 February falls back to the 28th, as PostgreSQL's date arithmetic does."""
-        if years not in self._recovered:
-            idle = self.num["idle_since"]
-            out = np.full(self.n, np.nan)
-            has = ~np.isnan(idle)
-            if has.any():
-                days = pd.to_datetime(idle[has], unit="D") + pd.DateOffset(years=years)
-                out[has] = (days.to_numpy("datetime64[D]") - _EPOCH).astype(np.float64)
-            self._recovered[years] = out
-        return self._recovered[years]
+    def returns(self, as_of: dt.date) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Expected return day (NaN = none), its basis and the day idle land may be
+        recovered, per row: :func:`parkgis.release.returns.return_days`, the one
+        computation the pipeline and the ledger use too."""
+        if as_of not in self._returns:
+            rules = ReturnRules.current()
+            cols = {"status": self.txt["status"], **self.num}
+            expected, basis = return_days(cols, as_of, rules)
+            recovery = idle_clock_days(cols, rules)["recovery_from"]
+            self._returns = {as_of: (expected, basis, recovery)}
+        return self._returns[as_of]
 
     def adjacency(self, conn: Connection, kind: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Every adjacent pair, both ways: units on one floor (``logic.unit_adjacency``) or

@@ -1,21 +1,22 @@
 """Case numbers, the stage machine and the statutory deadlines of a bankruptcy case.
 
-Enterprise Bankruptcy Law 2006 (企业破产法), DOMAIN.md §5. Periods are counted from the day
-after the event (Civil Procedure Law Art. 85: the first day is not counted), so "within 15
-days of the application" on 2024-03-01 is 2024-03-16; months are calendar months clipped
-to the month's end (3 months from 2024-11-30 is 2025-02-28). Not applied: the roll-over of
-a period ending on a public holiday (no holiday calendar yet).
+Enterprise Bankruptcy Law 2006 (企业破产法), DOMAIN.md §5. Periods are counted by
+:mod:`parkgis.calendar` (Civil Code Arts 201-202, Civil Procedure Law Art. 85: the first
+day is not counted), so "within 15 days of the application" on 2024-03-01 is 2024-03-16;
+months end on the corresponding day or the month's last (3 months from 2024-11-30 is
+2025-02-28). Not applied: the roll-over of a period ending on a public holiday (no
+holiday calendar yet).
 """
 
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
-from dateutil.relativedelta import relativedelta
 from sqlalchemy import Connection
 
+from parkgis.calendar import add_days, add_months
 from parkgis.errors import ConflictError, ValidationError
 from parkgis.labels import codes
 from parkgis.labels.format import Lang
@@ -131,8 +132,8 @@ def claims_window(announced_on: date) -> tuple[date, date]:
     """Earliest and latest end of the claims period (Art. 45: 30 days to 3 months)."""
     cfg = rules("bankruptcy")
     return (
-        announced_on + timedelta(days=int(cfg["claims_min_days"])),
-        announced_on + relativedelta(months=int(cfg["claims_max_months"])),
+        add_days(announced_on, int(cfg["claims_min_days"])),
+        add_months(announced_on, int(cfg["claims_max_months"])),
     )
 
 
@@ -205,7 +206,7 @@ def case_deadlines(case: dict[str, Any], as_of: date) -> list[dict[str, Any]]:
             "第十条 Art. 10",
             "裁定是否受理",
             "Ruling on acceptance",
-            case["applied_on"] + timedelta(days=days),
+            add_days(case["applied_on"], days),
             case["accepted_on"],
             as_of,
             closed,
@@ -219,7 +220,7 @@ def case_deadlines(case: dict[str, Any], as_of: date) -> list[dict[str, Any]]:
                 "第十四条 Art. 14",
                 "通知债权人并公告",
                 "Notify creditors and announce",
-                accepted + timedelta(days=int(cfg["announcement_days"])),
+                add_days(accepted, int(cfg["announcement_days"])),
                 case["announced_on"],
                 as_of,
                 closed,
@@ -247,7 +248,7 @@ def case_deadlines(case: dict[str, Any], as_of: date) -> list[dict[str, Any]]:
                 "第六十二条 Art. 62",
                 "召开第一次债权人会议",
                 "First creditors' meeting",
-                end + timedelta(days=int(cfg["first_meeting_days"])),
+                add_days(end, int(cfg["first_meeting_days"])),
                 case["first_meeting_on"],
                 as_of,
                 closed,
@@ -264,7 +265,7 @@ def case_deadlines(case: dict[str, Any], as_of: date) -> list[dict[str, Any]]:
                 "第七十九条 Art. 79",
                 "提交重整计划草案",
                 "Submit the reorganisation plan",
-                ruled + relativedelta(months=months),
+                add_months(ruled, months),
                 case["plan_submitted_on"],
                 as_of,
                 closed,

@@ -8,14 +8,15 @@ or auctions) so that other services, matching first, read it from the table.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from sqlalchemy import Connection, text
 
+from parkgis.calendar import add_days
 from parkgis.errors import ConflictError, NotFoundError
 from parkgis.release._common import check_version, rules, today
-from parkgis.release.idle import clock
+from parkgis.release.returns import INPUTS, expected_returns
 
 _STAGE_DATE = """
 SELECT coalesce(
@@ -54,9 +55,9 @@ def estimate_release(
     days = rules("release_pipeline")["days_from_stage"]
     if case["stage"] == "closed":
         return case["closed_on"] if case["closing_outcome"] in ("sold", "recovered") else None
-    est = stage_entered_on + timedelta(days=int(days[case["stage"]]))
+    est = add_days(stage_entered_on, int(days[case["stage"]]))
     for task in blocking:
-        after = max(task["deadline_on"], as_of) + timedelta(days=int(days[task["blocks_stage"]]))
+        after = add_days(max(task["deadline_on"], as_of), int(days[task["blocks_stage"]]))
         est = max(est, after)
     return est
 
@@ -95,73 +96,48 @@ def refresh_expected_release(
     return est
 
 
+_SUPPLY_SQL = (
+    "SELECT p.id AS parcel_id, p.plot_no, p.area_m2, p.area_mu, p.land_use_code, "
+    "p.government_cause AS government_cause_text, "
+    + ", ".join(f"r.{c}" for c in INPUTS)
+    + " FROM logic.parcel_return_source r JOIN parcel p ON p.id = r.parcel_id "
+    "WHERE (r.in_case AND p.status <> 'released') OR p.status = 'idle' ORDER BY p.plot_no"
+)
+# The case of each parcel as the caller may see it (row-level security): the latest open one.
+_CASE_SQL = (
+    "SELECT DISTINCT ON (cp.parcel_id) cp.parcel_id, c.id AS case_id, c.case_no, c.stage "
+    "FROM case_parcel cp JOIN bankruptcy_case c ON c.id = cp.case_id AND c.stage <> 'closed' "
+    "ORDER BY cp.parcel_id, c.applied_on DESC, c.id DESC"
+)
+
+
 def upcoming_supply(
     conn: Connection, as_of: date | None = None, dates_only: bool = False
 ) -> list[dict[str, Any]]:
     """Parcels on their way back to the market, for matching (earliest expected first).
 
     Keys: parcel_id, plot_no, reason ('idle_recovery' | 'bankruptcy_estate'), case_id,
-    case_no, stage, expected_release_on, open_blocking_tasks; also area_m2, area_mu,
-    land_use_code, in_estate (False for allocated land, which the government takes back).
+    case_no, stage, expected_release_on, basis (parkgis.release.returns.BASIS),
+    open_blocking_tasks; also area_m2, area_mu, land_use_code, in_estate (False for
+    allocated land, which the government takes back).
 
-    Estate land comes from the cases the caller may see (row-level security). With
-    ``dates_only`` it comes from ``logic.case_release_dates()`` instead: every open case's
-    parcels with their date and nothing of the case (case_id, case_no, stage, in_estate
-    None), for the public pipeline.
+    Every parcel in an open case or idle is listed, its date from
+    ``parkgis.release.returns`` (the one computation matching and the ledger use too).
+    The case (id, number, stage) comes from the cases the caller may see (row-level
+    security); with ``dates_only`` nothing of the case is read (the public pipeline).
     """
     day = today(as_of)
-    out: list[dict[str, Any]] = []
-    if dates_only:
-        rows = conn.execute(
-            text(
-                "SELECT p.id AS parcel_id, p.plot_no, p.area_m2, p.area_mu, p.land_use_code, "
-                "NULL AS case_id, NULL AS case_no, NULL AS stage, d.expected_release_on, "
-                "NULL AS in_estate FROM logic.case_release_dates() d "
-                "JOIN parcel p ON p.id = d.parcel_id ORDER BY p.plot_no"
-            )
-        ).mappings()
-    else:
-        rows = conn.execute(
-            text(
-                "SELECT p.id AS parcel_id, p.plot_no, p.area_m2, p.area_mu, p.land_use_code, "
-                "c.id AS case_id, c.case_no, c.stage, c.expected_release_on, "
-                "coalesce(t.in_bankruptcy_estate, true) AS in_estate "
-                "FROM case_parcel cp JOIN bankruptcy_case c ON c.id = cp.case_id "
-                "JOIN parcel p ON p.id = cp.parcel_id LEFT JOIN tenure t ON t.code = p.tenure "
-                "WHERE c.stage <> 'closed' AND p.status <> 'released' ORDER BY c.id, p.plot_no"
-            )
-        ).mappings()
+    rows = [dict(r) for r in conn.execute(text(_SUPPLY_SQL)).mappings()]
+    cases: dict[int, dict[str, Any]] = {}
+    if not dates_only:
+        cases = {int(r["parcel_id"]): dict(r) for r in conn.execute(text(_CASE_SQL)).mappings()}
     blocking: dict[int, int] = {}
-    for r in rows:
-        if r["case_id"] is not None and r["case_id"] not in blocking:
-            blocking[r["case_id"]] = len(open_blocking_tasks(conn, r["case_id"]))
-        out.append(
-            {
-                **dict(r),
-                "reason": "bankruptcy_estate",
-                "open_blocking_tasks": blocking.get(r["case_id"], 0),
-            }
-        )
-    in_case = {r["parcel_id"] for r in out}
-    idle_cfg = rules("release_pipeline")["idle_recovery"]
-    idle = conn.execute(
-        text(
-            "SELECT id AS parcel_id, plot_no, area_m2, area_mu, land_use_code, status, "
-            "idle_since, agreed_start_on, actual_start_on, government_cause, land_price_yuan "
-            "FROM parcel WHERE status = 'idle' ORDER BY plot_no"
-        )
-    ).mappings()
-    for r in idle:
-        if r["parcel_id"] in in_case:
-            continue
-        c = clock(dict(r), day)
-        start = c["recovery_eligible_from"] or day
-        key = (
-            "days_with_government_cause"
-            if c["government_cause_applies"]
-            else "days_after_recovery_eligible"
-        )
-        expected = max(start, day) + timedelta(days=int(idle_cfg[key]))
+    out: list[dict[str, Any]] = []
+    for r, ret in zip(rows, expected_returns(rows, day), strict=True):
+        case = cases.get(int(r["parcel_id"]), {})
+        case_id = case.get("case_id")
+        if case_id is not None and case_id not in blocking:
+            blocking[case_id] = len(open_blocking_tasks(conn, case_id))
         out.append(
             {
                 "parcel_id": r["parcel_id"],
@@ -169,15 +145,22 @@ def upcoming_supply(
                 "area_m2": r["area_m2"],
                 "area_mu": r["area_mu"],
                 "land_use_code": r["land_use_code"],
-                "reason": "idle_recovery",
-                "case_id": None,
-                "case_no": None,
-                "stage": None,
-                "expected_release_on": expected,
-                "open_blocking_tasks": 0,
-                "in_estate": None,
-                "recovery_eligible": c["recovery_eligible"],
-                "government_cause": r["government_cause"],
+                "reason": "bankruptcy_estate" if r["in_case"] else "idle_recovery",
+                "case_id": case_id,
+                "case_no": case.get("case_no"),
+                "stage": case.get("stage"),
+                "expected_release_on": ret["expected_on"],
+                "basis": ret["basis"],
+                "basis_zh": ret["basis_zh"],
+                "basis_en": ret["basis_en"],
+                "open_blocking_tasks": blocking.get(case_id, 0) if case_id else 0,
+                "in_estate": (not r["allocated"]) if r["in_case"] and not dates_only else None,
+                "recovery_eligible": (
+                    None
+                    if r["in_case"] or ret["recovery_from"] is None
+                    else ret["recovery_from"] <= day and not r["government_cause"]
+                ),
+                "government_cause": None if dates_only else r["government_cause_text"],
             }
         )
     out.sort(key=lambda d: (d["expected_release_on"] or date.max, d["plot_no"]))

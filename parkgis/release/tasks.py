@@ -8,12 +8,13 @@ assessment, ...), each with a department, a deadline, a status and evidence. A t
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from sqlalchemy import Connection, text
 
 from parkgis.auth import User
+from parkgis.calendar import add_days
 from parkgis.errors import NotFoundError, PermissionDeniedError, ValidationError
 from parkgis.release._common import case_scope, check_version, rules, today
 
@@ -66,7 +67,7 @@ def create_default_tasks(conn: Connection, case_id: int, accepted_on: date) -> l
                         "k": k["code"],
                         "d": k["default_department"],
                         "t": k["label_zh"],
-                        "dl": accepted_on + timedelta(days=int(deadlines[k["code"]])),
+                        "dl": add_days(accepted_on, int(deadlines[k["code"]])),
                         "b": k["blocks_stage"],
                     },
                 ).scalar_one()

@@ -313,9 +313,10 @@ SELECT 'parcel'::text AS kind, p.id AS site_id, p.plot_no AS label,
        NULL::int AS fire_rank, NULL::text AS fire_class, NULL::int AS storeys,
        NULL::int AS min_floor, p.plot_ratio_max::float8 AS plot_ratio_max, p.status,
        NULL::date AS vacant_from,
-       CASE WHEN p.status = 'idle' AND p.government_cause IS NULL THEN p.idle_since END
-           AS idle_since,
-       ec.case_expected_release_on AS case_release_on, ec.case_id IS NOT NULL AS in_estate,
+       -- What the expected return depends on (parkgis.release.returns computes it).
+       rs.agreed_start_on, rs.supplied_on, rs.actual_start_on, rs.work_stopped_on,
+       rs.developed_share, rs.invested_share, rs.allocated, rs.government_cause, rs.in_case,
+       rs.case_release_on,
        f.access_road_dist_m, f.arterial_dist_m, f.highway_dist_m, f.rail_dist_m,
        f.sewage_dist_m, f.storm_worst_grade, f.sewage_worst_grade,
        f.storm_inspected::int AS storm_inspected, f.sewage_inspected::int AS sewage_inspected,
@@ -326,7 +327,7 @@ SELECT 'parcel'::text AS kind, p.id AS site_id, p.plot_no AS label,
   FROM public.parcel p
   JOIN public.land_use lu ON lu.code = p.land_use_code
   LEFT JOIN logic.site_facts f ON f.site_kind = 'parcel' AND f.site_id = p.id
-  LEFT JOIN logic.parcel_estate_case ec ON ec.parcel_id = p.id
+  JOIN logic.parcel_return_source rs ON rs.parcel_id = p.id
  WHERE p.status = ANY (CAST((SELECT offer_statuses FROM logic.matching_params) AS text[]))
 UNION ALL
 SELECT 'unit', u.id, u.code, u.zone_code, NULL::float8, u.area_m2::float8,
@@ -336,8 +337,9 @@ SELECT 'unit', u.id, u.code, u.zone_code, NULL::float8, u.area_m2::float8,
        u.floor_load_kn_m2::float8, u.clear_height_m::float8,
        least(u.column_grid_x_m, u.column_grid_y_m)::float8, u.crane_t::float8,
        u.freight_lift_t::float8, u.power_kva::float8, fc.hazard_rank::int, b.design_fire_class,
-       b.storeys::int, u.floor::int, NULL::float8, u.status, u.vacant_from, NULL::date,
-       NULL::date, false,
+       b.storeys::int, u.floor::int, NULL::float8, u.status, u.vacant_from,
+       NULL::date, NULL::date, NULL::date, NULL::date, NULL::float8, NULL::float8,
+       NULL::boolean, NULL::boolean, NULL::boolean, NULL::date,
        f.access_road_dist_m, f.arterial_dist_m, f.highway_dist_m, f.rail_dist_m,
        f.sewage_dist_m, f.storm_worst_grade, f.sewage_worst_grade, f.storm_inspected::int,
        f.sewage_inspected::int, f.sewer_takes_industrial,
@@ -360,7 +362,8 @@ SELECT 'building', b.id, b.code, b.zone_code, NULL::float8,
        coalesce(hp.permitted_industries, '{}'), NULL::float8, x.rent,
        x.load, x.height, x.grid, x.crane, x.lift, x.power, fc.hazard_rank::int,
        b.design_fire_class, b.storeys::int, x.min_floor, NULL::float8, 'vacant', x.vacant_from,
-       NULL::date, NULL::date, false,
+       NULL::date, NULL::date, NULL::date, NULL::date, NULL::float8, NULL::float8,
+       NULL::boolean, NULL::boolean, NULL::boolean, NULL::date,
        f.access_road_dist_m, f.arterial_dist_m, f.highway_dist_m, f.rail_dist_m,
        f.sewage_dist_m, f.storm_worst_grade, f.sewage_worst_grade, f.storm_inspected::int,
        f.sewage_inspected::int, f.sewer_takes_industrial,

@@ -19,6 +19,7 @@ from sqlalchemy.pool import NullPool
 
 from api.app import create_app
 from parkgis import auth, db
+from parkgis.release.returns import PUBLIC_FIELDS
 from tests.matching.sites import build_park
 
 ENQUIRY = {"investor_name": "某机械公司", "industry_code": "C34", "site_kind": "either",
@@ -71,7 +72,16 @@ def test_routes_end_to_end(committed: tuple[str, dict[str, int], str]) -> None:
         assert ws is not None and ws.cell(1, 1).value == "类别" and ws.max_row > 1
         d = client.get(f"/sites/parcel/{ids['p_pipe']}", headers=staff).json()
         assert d["label"] == "P-PIPE" and any(b["kind"] == "drainage" for b in d["blockers"])
-        assert client.get(f"/sites/parcel/{ids['p_bank']}").status_code == 404  # not public
+        # Estate land: the public sees the parcel and its date, nothing of the case.
+        bank = client.get(f"/sites/parcel/{ids['p_bank']}")
+        assert bank.status_code == 200, bank.text
+        assert set(bank.json()["properties"]) <= set(PUBLIC_FIELDS)
+        assert bank.json()["available_from"] == str(dt.date.today() + dt.timedelta(days=30))
+        assert [b["kind"] for b in bank.json()["blockers"]] == ["expected"]
+        assert "破产" not in bank.text and "淮北某破产企业" not in bank.text
+        assert any(s["label"] == "P-BANK" for s in anon["fits"] + anon["near_misses"]), (
+            "the public sees estate land in matching too"
+        )
         cmp_ = client.get(f"/sites/compare?ids=parcel:{ids['p_pipe']},unit:{ids['u_a']}").json()
         assert len(cmp_["sites"]) == 2 and cmp_["rows"]
         assert client.get("/sites/compare?ids=parcel:1").status_code == 422

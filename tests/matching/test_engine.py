@@ -9,6 +9,7 @@ from sqlalchemy import Connection, text
 
 from parkgis.errors import ValidationError
 from parkgis.matching import match
+from parkgis.release.returns import PUBLIC_FIELDS
 from tests.matching.sites import build_park
 
 AS_OF = dt.date(2026, 6, 1)
@@ -97,11 +98,16 @@ def test_bankruptcy_parcel_releasing_next_month(conn: Connection, ids: dict[str,
     )
     near = _by_label(soon.near_misses)["P-BANK"]
     assert near["failed"] == ["wanted_by"]
-    # Visitors do not see land in the release pipeline at all.
+    # Visitors see of land in the release pipeline a parcel and its date (README): the
+    # public fields of land on its way back, never its status, name, holder or case.
     public = match(
         conn, {**enquiry, "wanted_by": AS_OF + dt.timedelta(days=60)}, "public", as_of=AS_OF
     )
-    assert "P-BANK" not in _by_label(public.sites)
+    seen = _by_label(public.sites)["P-BANK"]
+    assert seen["available_from"] == AS_OF + dt.timedelta(days=30)
+    assert set(seen["properties"]) <= set(PUBLIC_FIELDS) and "plot_no" in seen["properties"]
+    assert [b["kind"] for b in seen["blockers"]] == ["expected"]
+    assert "2026年7月1日" in seen["blockers"][0]["message"]
     assert all(b["kind"] == "expected" for s in public.sites for b in s["blockers"])
 
 

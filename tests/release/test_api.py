@@ -32,6 +32,7 @@ def api(fresh_db: str) -> Iterator[dict[str, Any]]:
             100,
             status="idle",
             idle_since=date(2021, 5, 1),
+            agreed_start_on=date(2020, 3, 1),
             land_price_yuan=1_000_000,
         )
         for name, role, dep in (
@@ -112,7 +113,9 @@ def test_pipeline_per_role(api: dict[str, Any]) -> None:
     assert public and all(
         set(r) == {"plot_no", "area_mu", "expected_available_from"} for r in public
     )
-    assert {r["plot_no"] for r in public} >= {"LS-01", "LS-09"}
+    # LS-01's case is an application not yet accepted: no estate yet (Bankruptcy Law
+    # Art. 30), so no date, in the pipeline as in matching; allocated LS-02 has none.
+    assert {r["plot_no"] for r in public} == {"LS-09"}
     promo = c.get("/release/pipeline", headers=k["promotion"]).json()
     assert "case_no" not in promo[0] and "reason" in promo[0]
     full = c.get("/release/pipeline", headers=k["land_bureau"]).json()

@@ -18,18 +18,19 @@ def _clocks(conn: Connection, on: date) -> dict[str, dict]:
 
 
 def test_idle_fee_and_recovery(conn: Connection) -> None:
-    park.parcel(
-        conn, "I-1", 0, 0, status="idle", idle_since=date(2022, 2, 28), land_price_yuan=2_000_000
-    )
+    # Found idle months after the year from the agreed start was up: the clocks run
+    # from the contract (Art. 2, 14), not from the day it was found idle.
+    found = {"idle_since": date(2023, 5, 10), "agreed_start_on": date(2022, 2, 28)}
+    park.parcel(conn, "I-1", 0, 0, status="idle", land_price_yuan=2_000_000, **found)
     park.parcel(
         conn,
         "I-2",
         200,
         0,
         status="idle",
-        idle_since=date(2022, 2, 28),
         land_price_yuan=2_000_000,
         government_cause="规划调整（第八条）",
+        **found,
     )
     park.parcel(conn, "I-3", 400, 0, status="in_use", agreed_start_on=date(2023, 1, 1))
     park.parcel(
@@ -51,7 +52,8 @@ def test_idle_fee_and_recovery(conn: Connection) -> None:
     c = _clocks(conn, date(2024, 2, 29))
     assert c["I-1"]["recovery_eligible"] and c["I-1"]["recovery_eligible_from"] == date(2024, 2, 28)
     assert not c["I-2"]["recovery_eligible"]
-    assert c["I-3"]["candidate"] and c["I-3"]["idle_since"] == date(2023, 1, 1)
+    assert c["I-3"]["candidate"] and c["I-3"]["clock_start_on"] == date(2023, 1, 1)
+    assert c["I-3"]["idle_since"] is None  # not yet found idle: a fact of record
     assert c["I-3"]["fee_due"] and c["I-3"]["fee_yuan"] is None  # no land price on record
     assert "OK-1" not in c
     xlsx = idle.ledger_xlsx(conn, list(c.values()), date(2024, 2, 29))
@@ -59,7 +61,12 @@ def test_idle_fee_and_recovery(conn: Connection) -> None:
 
 
 def test_disposal_rate_and_release_of_idle_land(conn: Connection) -> None:
-    old = {"status": "idle", "idle_since": date(2021, 1, 1), "status_since": date(2021, 1, 1)}
+    old = {
+        "status": "idle",
+        "idle_since": date(2021, 1, 1),
+        "status_since": date(2021, 1, 1),
+        "agreed_start_on": date(2019, 10, 1),
+    }
     a = park.parcel(conn, "D-1", 0, 0, 100, **old)
     park.parcel(conn, "D-2", 200, 0, 100, **old)
     park.parcel(
