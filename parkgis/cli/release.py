@@ -113,7 +113,9 @@ def land_idle(
             rec = "可无偿收回" if c["recovery_eligible"] else ""
             status = codes.label(conn, "land_status", c["status"])
             lines.append(
-                f"{c['plot_no']:<12} {status:<8} 闲置起始 {format.date(c['idle_since'])} "
+                f"{c['plot_no']:<12} {status:<8} 起算 {format.date(c['clock_start_on'])} "
+                f"可收回 {format.date(c['recovery_eligible_from'])} "
+                f"预计可供 {format.date(c['expected_available_from'])} "
                 f"{format.days(c['idle_days'] or 0)} {fee} {rec} {c['reason_zh']}"
             )
         lines.append(
