@@ -184,7 +184,7 @@ def test_domain_wrappers_return_dataframes(conn: Connection) -> None:
     """The idle-land clocks of a hand-made idle parcel come back as a DataFrame row."""
     park.parcel(
         conn, "I-01", 0, 0, 100, status="idle", idle_since=dt.date(2023, 1, 1),
-        land_price_yuan=1_000_000,
+        agreed_start_on=dt.date(2022, 1, 1), land_price_yuan=1_000_000,
     )  # fmt: skip
     idle = parkgis.idle_land(conn, as_of=dt.date(2025, 6, 1))
     assert type(idle) is pd.DataFrame

@@ -28,10 +28,10 @@ def test_clocks_run_from_the_agreed_start_not_from_the_day_found_idle(conn: Conn
         idle_since=date(2023, 6, 15), land_price_yuan=1_000_000,
     )  # fmt: skip
     c = _clocks(conn, date(2024, 3, 1))["C-1"]
-    assert c["clock_start_on"] == date(2022, 3, 1)
-    assert c["fee_due_from"] == date(2023, 3, 1)
-    assert c["recovery_eligible_from"] == date(2024, 3, 1)
     assert c["recovery_eligible"]  # by law on 2024-03-01, whatever day it was found idle
+    assert c["recovery_eligible_from"] == date(2024, 3, 1)
+    assert c["fee_due_from"] == date(2023, 3, 1)
+    assert c["clock_start_on"] == date(2022, 3, 1)
     assert c["idle_since"] == date(2023, 6, 15)  # the fact of record is kept as it is
     assert c["idle_days"] == (date(2024, 3, 1) - date(2022, 3, 1)).days
 
