@@ -216,7 +216,6 @@ _LEDGER_KINDS: dict[str, xlsx.Kind] = {
     "fee_yuan": "yuan",
     "fee_due_from": "date",
     "recovery_eligible_from": "date",
-    "expected_available_from": "date",
 }
 
 
@@ -228,8 +227,8 @@ def _ledger_value(conn: Connection, key: str, row: dict[str, Any], lang: Lang) -
         return row.get("reason_en")
     if key == "expected_basis_zh" and lang == "en":
         return row.get("expected_basis_en")
-    if key == "expected_available_from" and value is None:
-        return "待定" if lang == "zh" else "not set"
+    if key == "expected_available_from":  # text: a date, or no date yet (never "not filled")
+        return format.date(value, lang) if value else ("待定" if lang == "zh" else "not set")
     if key == "government_cause" and not value:
         return "无" if lang == "zh" else "none"
     if key in ("fee_due", "recovery_eligible"):
