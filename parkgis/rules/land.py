@@ -20,7 +20,7 @@ class IdleLand(Table):
     """闲置土地处置办法 (MLR Order 53, 2012) Art. 2 and 14."""
 
     not_started_after_years: int
-    clock_start_fallback: Literal["supplied_on", "none"] = "supplied_on"
+    clock_start_fallback: Literal["supplied_on", "none"]
     developed_share_below: float
     invested_share_below: float
     stopped_for_years: int

@@ -96,7 +96,6 @@ class IdleRecovery(Table):
     """Days from recovery eligibility (MLR Order 53 Art. 14) back to the market [?]."""
 
     days_after_recovery_eligible: int
-    days_with_government_cause: int | None = None
 
 
 class ReleasePipeline(Table):
