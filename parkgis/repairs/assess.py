@@ -6,11 +6,13 @@ path here (:func:`record_defects`) recomputes at once; for any other writer, the
 triggers of ``postgis/sql/40_repairs.sql`` mark the inspection stale
 (``assessed_at = NULL``) when a defect or the segment's diameter, soil or area class
 changes, and :func:`assess_all` (``parkgis repairs assess``) recomputes the stale ones.
-A trigger also refuses an ``assessed_at`` typed in outside this module.
+A trigger refuses every score, grade or ``assessed_at`` written other than by
+:func:`_store` (``logic.store_assessment``): computed scores cannot be typed in.
 """
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -19,25 +21,6 @@ from sqlalchemy import Connection, text
 
 from parkgis.errors import NotFoundError, ValidationError
 from parkgis.repairs.cjj181 import Assessment, Defect, assess
-
-_COLUMNS = [
-    "s_score",
-    "smax_score",
-    "f_score",
-    "sm_density",
-    "structural_grade",
-    "y_score",
-    "ymax_score",
-    "g_score",
-    "functional_grade",
-    "k_score",
-    "e_score",
-    "t_score",
-    "ri",
-    "ri_grade",
-    "mi",
-    "mi_grade",
-]
 
 _LOAD = """
 SELECT i.id AS inspection_id, s.length_m, s.diameter_mm, a.k_score, so.t_score
@@ -79,27 +62,19 @@ def _compute(conn: Connection, where: str, params: Mapping[str, Any]) -> dict[in
 
 
 def _store(conn: Connection, results: Mapping[int, Assessment]) -> int:
+    """Write the assessments through logic.store_assessment, the columns' only writer.
+
+    The trigger ``logic.guard_assessment`` (postgis/sql/40_repairs.sql) refuses any other
+    write to these columns; the call must stay a top-level statement (see its design note).
+    """
     if not results:
         return 0
-    conn.execute(text("SELECT set_config('parkgis.assessing', 'on', true)"))
-    arrays: dict[str, list[Any]] = {"id": list(results)}
-    for col in _COLUMNS:
-        arrays[col] = [results[i].columns()[col] for i in arrays["id"]]
-    sets = ", ".join(f"{c} = v.{c}" for c in _COLUMNS)
-    unnest = ", ".join(
-        f"CAST(:{c} AS {'bigint' if c == 'id' else 'numeric'}[])" for c in ["id", *_COLUMNS]
+    rows = [{"id": i, **a.columns()} for i, a in results.items()]
+    return int(
+        conn.execute(
+            text("SELECT logic.store_assessment(CAST(:rows AS jsonb))"), {"rows": json.dumps(rows)}
+        ).scalar_one()
     )
-    names = ", ".join(["id", *_COLUMNS])
-    # Column names come from the fixed _COLUMNS list, values are bound arrays.
-    conn.execute(
-        text(
-            f"UPDATE inspection i SET {sets}, assessed_at = now() "
-            f"FROM unnest({unnest}) AS v({names}) WHERE i.id = v.id"
-        ),
-        arrays,
-    )
-    conn.execute(text("SELECT set_config('parkgis.assessing', 'off', true)"))
-    return len(results)
 
 
 def assess_inspection(conn: Connection, inspection_id: int) -> Assessment:

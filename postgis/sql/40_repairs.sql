@@ -54,19 +54,87 @@ CREATE TRIGGER mark_segment_inspections_stale AFTER UPDATE ON public.pipe_segmen
     REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION logic.mark_segment_inspections_stale();
 
--- A computed column typed in by hand is refused: only parkgis.repairs (which sets
--- parkgis.assessing for its transaction) may write assessed_at.
-CREATE FUNCTION logic.guard_assessment() RETURNS trigger LANGUAGE plpgsql AS $$
+-- The CJJ 181-2012 assessment columns of an inspection are written by one function only.
+--
+-- Design (issue 14 item 15): the computation is Python (parkgis.repairs.cjj181); its only
+-- write path is logic.store_assessment(jsonb), called at top level by
+-- parkgis.repairs.assess._store. The guard trigger accepts a change to a computed column
+-- only when the outermost frame of the call stack (PG_CONTEXT) is that function. A session
+-- flag (set_config) was the alternative, rejected: any client can set it, and a flag left
+-- on at session level lets every later hand UPDATE through. The call stack cannot be
+-- forged: a hand UPDATE, a DO block or another function shows up as its own outermost
+-- frame, and only the owner of the logic schema can create a function of that name. It
+-- does not stop a caller who runs logic.store_assessment itself with made-up numbers:
+-- that is the assessment's write path, and the role grants are its wall.
+-- Setting assessed_at to NULL (stale, by the triggers above) stays allowed.
+CREATE FUNCTION logic.store_assessment(results jsonb) RETURNS integer
+LANGUAGE plpgsql AS $$
+DECLARE
+    stored integer;
 BEGIN
-    IF NEW.assessed_at IS NOT NULL
-       AND (TG_OP = 'INSERT' OR NEW.assessed_at IS DISTINCT FROM OLD.assessed_at)
-       AND coalesce(current_setting('parkgis.assessing', true), '') <> 'on' THEN
-        RAISE EXCEPTION 'inspection % : CJJ 181 scores are computed by parkgis repairs assess, never typed in', NEW.id
-            USING ERRCODE = 'check_violation';
+    UPDATE public.inspection i
+       SET s_score = v.s_score, smax_score = v.smax_score, f_score = v.f_score,
+           sm_density = v.sm_density, structural_grade = v.structural_grade,
+           y_score = v.y_score, ymax_score = v.ymax_score, g_score = v.g_score,
+           functional_grade = v.functional_grade, k_score = v.k_score, e_score = v.e_score,
+           t_score = v.t_score, ri = v.ri, ri_grade = v.ri_grade, mi = v.mi,
+           mi_grade = v.mi_grade, assessed_at = now()
+      FROM jsonb_to_recordset(results) AS v(
+           id bigint, s_score numeric, smax_score numeric, f_score numeric,
+           sm_density numeric, structural_grade smallint, y_score numeric, ymax_score numeric,
+           g_score numeric, functional_grade smallint, k_score numeric, e_score numeric,
+           t_score numeric, ri numeric, ri_grade smallint, mi numeric, mi_grade smallint)
+     WHERE i.id = v.id;
+    GET DIAGNOSTICS stored = ROW_COUNT;
+    RETURN stored;
+END
+$$;
+COMMENT ON FUNCTION logic.store_assessment(jsonb) IS
+  'The only writer of the CJJ 181 columns of inspection (parkgis.repairs.assess); one object per inspection';
+
+CREATE FUNCTION logic.guard_assessment() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    stack text;
+    typed boolean;
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        typed := num_nonnulls(
+            NEW.s_score, NEW.smax_score, NEW.f_score, NEW.sm_density, NEW.structural_grade,
+            NEW.y_score, NEW.ymax_score, NEW.g_score, NEW.functional_grade, NEW.k_score,
+            NEW.e_score, NEW.t_score, NEW.ri, NEW.ri_grade, NEW.mi, NEW.mi_grade,
+            NEW.assessed_at) > 0;
+    ELSE
+        typed := ROW(NEW.s_score, NEW.smax_score, NEW.f_score, NEW.sm_density,
+                     NEW.structural_grade, NEW.y_score, NEW.ymax_score, NEW.g_score,
+                     NEW.functional_grade, NEW.k_score, NEW.e_score, NEW.t_score, NEW.ri,
+                     NEW.ri_grade, NEW.mi, NEW.mi_grade)
+                 IS DISTINCT FROM
+                 ROW(OLD.s_score, OLD.smax_score, OLD.f_score, OLD.sm_density,
+                     OLD.structural_grade, OLD.y_score, OLD.ymax_score, OLD.g_score,
+                     OLD.functional_grade, OLD.k_score, OLD.e_score, OLD.t_score, OLD.ri,
+                     OLD.ri_grade, OLD.mi, OLD.mi_grade)
+              OR (NEW.assessed_at IS NOT NULL AND NEW.assessed_at IS DISTINCT FROM OLD.assessed_at);
+    END IF;
+    IF typed THEN
+        GET DIAGNOSTICS stack = PG_CONTEXT;
+        -- The last line is the outermost frame.
+        IF regexp_replace(stack, '^.*\n', '') NOT LIKE
+           'PL/pgSQL function logic.store_assessment(jsonb) line % at SQL statement' THEN
+            RAISE EXCEPTION USING
+                ERRCODE = 'check_violation',
+                CONSTRAINT = 'inspection_assessment_computed',
+                MESSAGE = format(
+                    '检测记录 %s 的 CJJ 181-2012 评估结果（S、F、Y、G 分值，RI、MI 及其等级）'
+                    '由 parkgis repairs assess 计算，不能手工填写或修改 / inspection %s: the '
+                    'CJJ 181-2012 assessment (S, F, Y, G scores, RI, MI and their grades) is '
+                    'computed by parkgis repairs assess, never typed in', NEW.id, NEW.id);
+        END IF;
     END IF;
     RETURN NEW;
 END
 $$;
+COMMENT ON FUNCTION logic.guard_assessment() IS
+  'Refuses a CJJ 181 column written outside logic.store_assessment (see the design note above)';
 
 CREATE TRIGGER guard_assessment BEFORE INSERT OR UPDATE ON public.inspection
     FOR EACH ROW EXECUTE FUNCTION logic.guard_assessment();

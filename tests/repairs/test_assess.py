@@ -74,6 +74,55 @@ def test_scores_cannot_be_typed_in(conn: Connection) -> None:
         )
 
 
+@pytest.mark.parametrize(
+    "statement",
+    [
+        # assessed_at left as it was: accepted before issue 14 item 15
+        "UPDATE inspection SET ri = 1.0, ri_grade = 1 WHERE id = :i",
+        "UPDATE inspection SET structural_grade = 1, f_score = 0 WHERE id = :i",
+        "UPDATE inspection SET mi_grade = NULL WHERE id = :i",
+        # the old guard trusted a session flag any client can set
+        "SELECT set_config('parkgis.assessing', 'on', false); "
+        "UPDATE inspection SET ri = 0.5, ri_grade = 1, assessed_at = now() WHERE id = :i",
+        # a DO block or a function of one's own is not the assessment
+        "DO $$ BEGIN UPDATE inspection SET ri_grade = 1; END $$",
+    ],
+)
+def test_hand_edit_of_a_computed_column_is_refused(conn: Connection, statement: str) -> None:
+    i = inspect(conn, _segment(conn))
+    record_defects(conn, i, [{"code": "PL", "grade": 4, "distance_m": 12}])
+    before = _row(conn, i)
+    with pytest.raises(DBAPIError) as err, conn.begin_nested():
+        conn.execute(text(statement), {"i": i})
+    diag = err.value.orig.diag  # type: ignore[union-attr]
+    assert diag.constraint_name == "inspection_assessment_computed"
+    assert "parkgis repairs assess" in diag.message_primary
+    assert "不能手工填写" in diag.message_primary
+    assert _row(conn, i) == before
+
+
+def test_inserting_an_inspection_with_scores_is_refused(conn: Connection) -> None:
+    seg = _segment(conn)
+    with pytest.raises(DBAPIError), conn.begin_nested():
+        conn.execute(
+            text(
+                "INSERT INTO inspection (pipe_segment_id, inspected_on, direction, ri, ri_grade) "
+                "VALUES (:s, '2025-01-01', 'downstream', 9, 4)"
+            ),
+            {"s": seg},
+        )
+
+
+def test_other_columns_and_marking_stale_stay_editable(conn: Connection) -> None:
+    i = inspect(conn, _segment(conn))
+    record_defects(conn, i, [{"code": "PL", "grade": 4, "distance_m": 12}])
+    conn.execute(text("UPDATE inspection SET inspector = '张工' WHERE id = :i"), {"i": i})
+    conn.execute(text("UPDATE inspection SET assessed_at = NULL WHERE id = :i"), {"i": i})
+    assert assess_all(conn)["assessed"] == 1
+    row = _row(conn, i)
+    assert row["inspector"] == "张工" and row["assessed_at"] is not None and row["ri_grade"] == 4
+
+
 def test_unknown_grade_is_a_validation_error(conn: Connection) -> None:
     i = inspect(conn, _segment(conn))
     with pytest.raises(ValidationError) as err:

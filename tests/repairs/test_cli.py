@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 from sqlalchemy import create_engine, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
 
 from parkgis import db
@@ -37,6 +38,11 @@ def test_cli_assess_plan_check_trace(fresh_db: str, tmp_path: Path) -> None:
     r = _cli(fresh_db, "repairs", "assess")
     assert r.returncode == 0, r.stderr
     assert "assessed 1" in r.stdout
+    with engine.connect() as conn:  # stored by the assessment, refused by hand
+        stale = conn.execute(text("SELECT count(*) FROM inspection WHERE assessed_at IS NULL"))
+        assert stale.scalar() == 0
+        with pytest.raises(DBAPIError, match="parkgis repairs assess"):
+            conn.execute(text("UPDATE inspection SET ri = 0, ri_grade = 1"))
     out = tmp_path / "plan.xlsx"
     r = _cli(fresh_db, "repairs", "plan", "--budget", "5000000", "--objective", "land",
              "--xlsx", str(out), "--geojson", str(tmp_path / "plan.geojson"))  # fmt: skip
