@@ -59,19 +59,43 @@ def _xlsx(content: bytes, name: str) -> Response:
 
 
 @router.get(
-    "/screening/firms", summary="Zombie-firm screening (僵尸企业甄别), ranked with evidence"
+    "/screening/firms",
+    summary="Zombie-firm screening (僵尸企业甄别), ranked with evidence; computed, not stored",
 )
 def screening_firms(
-    conn: Conn, user: LandBureau, year: OptYear = None, as_of: AsOf = None, store: bool = True
+    conn: Conn, user: LandBureau, year: OptYear = None, as_of: AsOf = None
 ) -> dict[str, Any]:
-    return screening.screen_firms(conn, year, as_of, store)
+    return screening.screen_firms(conn, year, as_of, store=False)
 
 
-@router.get("/screening/efficiency", summary="Per-mu efficiency classes (亩均效益评价)")
+@router.post(
+    "/screening/firms",
+    summary="Run the zombie-firm screening and store the run (screening_run); returns run_id",
+)
+def store_screening_firms(
+    conn: Conn, user: LandBureau, year: OptYear = None, as_of: AsOf = None
+) -> dict[str, Any]:
+    return screening.screen_firms(conn, year, as_of, store=True)
+
+
+@router.get(
+    "/screening/efficiency",
+    summary="Per-mu efficiency classes (亩均效益评价); computed, not stored",
+)
 def screening_efficiency(
-    conn: Conn, user: LandBureau, year: Year, as_of: AsOf = None, store: bool = True
+    conn: Conn, user: LandBureau, year: Year, as_of: AsOf = None
 ) -> dict[str, Any]:
-    return efficiency.evaluate_efficiency(conn, year, as_of, store)
+    return efficiency.evaluate_efficiency(conn, year, as_of, store=False)
+
+
+@router.post(
+    "/screening/efficiency",
+    summary="Run the per-mu efficiency evaluation and store the run; returns run_id",
+)
+def store_screening_efficiency(
+    conn: Conn, user: LandBureau, year: Year, as_of: AsOf = None
+) -> dict[str, Any]:
+    return efficiency.evaluate_efficiency(conn, year, as_of, store=True)
 
 
 @router.get(

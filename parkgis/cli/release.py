@@ -44,21 +44,29 @@ def _dump(data: Any) -> None:
 _VERDICTS = {"likely_zombie": "疑似僵尸企业", "watch": "关注", "none": "无异常"}
 
 
+def _run_line(result: dict[str, Any], kind: str) -> str:
+    """Whether the run was stored: showing writes nothing, ``--store`` records it."""
+    if result["run_id"] is None:
+        return f"{kind}结果未保存（加 --store 保存为一个批次）"
+    return f"{kind}批次 {result['run_id']}（已保存）"
+
+
 @screen_app.command("firms")
 def screen_firms(
     year: int | None = typer.Option(None, help="indicator year (default: the latest)"),
     as_of: str | None = typer.Option(None, help="reference date YYYY-MM-DD"),
     as_json: bool = typer.Option(False, "--json", help="print the full result as JSON"),
+    store: bool = typer.Option(False, "--store", help="record the run (screening_run)"),
 ) -> None:
-    """Screen every firm for zombie signals; store the run; print the ranked list."""
+    """Screen every firm for zombie signals and print the ranked list (--store keeps the run)."""
     from parkgis.release.screening import screen_firms as run
 
-    result = _run(lambda conn: run(conn, year, _as_of(as_of)))
+    result = _run(lambda conn: run(conn, year, _as_of(as_of), store=store))
     if as_json:
         _dump(result)
         return
     typer.echo(
-        f"筛查批次 {result['run_id']}，{result['year']} 年度指标，"
+        f"{_run_line(result, '筛查')}，{result['year']} 年度指标，"
         f"规则版本 {result['rules_version']}"
     )
     for r in result["results"]:
@@ -72,15 +80,16 @@ def screen_efficiency(
     year: int = typer.Option(..., help="indicator year"),
     as_of: str | None = typer.Option(None, help="reference date YYYY-MM-DD"),
     as_json: bool = typer.Option(False, "--json", help="print the full result as JSON"),
+    store: bool = typer.Option(False, "--store", help="record the run (screening_run)"),
 ) -> None:
-    """Per-mu efficiency classes A-D; store the run; list the D-class firms' land."""
+    """Per-mu efficiency classes A-D and the D-class firms' land (--store keeps the run)."""
     from parkgis.release.efficiency import evaluate_efficiency
 
-    result = _run(lambda conn: evaluate_efficiency(conn, year, _as_of(as_of)))
+    result = _run(lambda conn: evaluate_efficiency(conn, year, _as_of(as_of), store=store))
     if as_json:
         _dump(result)
         return
-    typer.echo(f"评价批次 {result['run_id']}，{year} 年度，规则版本 {result['rules_version']}")
+    typer.echo(f"{_run_line(result, '评价')}，{year} 年度，规则版本 {result['rules_version']}")
     for r in result["results"]:
         typer.echo(
             f"{r['group']:<12} {r['rank']:>4} {r['class']} 类 {r['score']:>7.2f} 分 "

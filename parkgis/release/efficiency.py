@@ -73,9 +73,13 @@ def class_for(rank: int, n: int) -> str:
 
 
 def evaluate_efficiency(
-    conn: Connection, year: int, as_of: date | None = None, store: bool = True
+    conn: Connection, year: int, as_of: date | None = None, *, store: bool = False
 ) -> dict[str, Any]:
-    """Score and class every firm with indicators for ``year``; D-class firms' land listed."""
+    """Score and class every firm with indicators for ``year``; D-class firms' land listed.
+
+    Computing writes nothing; ``store=True`` (``POST /screening/efficiency``, ``parkgis
+    screen efficiency --store``) records the run and returns its ``run_id``.
+    """
     cfg = rules("per_mu_efficiency")
     rows = conn.execute(
         text(

@@ -159,11 +159,13 @@ def _indicators(conn: Connection, first: int, last: int) -> dict[int, dict[int, 
 
 
 def screen_firms(
-    conn: Connection, year: int | None = None, as_of: date | None = None, store: bool = True
+    conn: Connection, year: int | None = None, as_of: date | None = None, *, store: bool = False
 ) -> dict[str, Any]:
     """Screen every firm with indicators for ``year`` (default: the latest); rank by score.
 
-    The run is stored (screening_run / screening_result) with its date and rules version.
+    Computing writes nothing; ``store=True`` (``POST /screening/firms``, ``parkgis screen
+    firms --store``) records the run (screening_run / screening_result) with its date and
+    rules version and returns its ``run_id``.
     """
     cfg = rules("zombie_screening")
     year = year or _latest_year(conn)

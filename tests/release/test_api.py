@@ -147,3 +147,28 @@ def test_reading_routes_and_formats(api: dict[str, Any]) -> None:
     assert c.get("/screening/firms", headers=k["land_bureau"]).status_code == 404  # no indicators
     assert c.get("/cases", headers=k["court"]).json()[0]["id"] == cid
     assert c.get("/cases", headers=k["tax1"]).json() == []  # no task in any case yet
+
+
+def test_screening_get_never_writes_post_stores(api: dict[str, Any]) -> None:
+    """GET computes and shows; storing a run is a POST (issue 14 item 16)."""
+    c, k, engine = api["client"], api["keys"], api["engine"]
+    with engine.begin() as conn:
+        firm = conn.execute(text("SELECT id FROM firm ORDER BY id LIMIT 1")).scalar_one()
+        conn.execute(
+            text("INSERT INTO firm_indicator (firm_id, year, tax_paid_yuan) VALUES (:f, 2023, 0)"),
+            {"f": firm},
+        )
+
+    def runs() -> int:
+        with engine.connect() as conn:
+            return int(conn.execute(text("SELECT count(*) FROM screening_run")).scalar_one())
+
+    for path in ("/screening/firms", "/screening/efficiency"):
+        shown = c.get(path, params={"year": 2023, "store": "true"}, headers=k["land_bureau"])
+        assert shown.status_code == 200 and shown.json()["run_id"] is None
+        assert runs() == 0
+    for n, path in enumerate(("/screening/firms", "/screening/efficiency"), start=1):
+        assert c.post(path, params={"year": 2023}, headers=k["court"]).status_code == 403
+        stored = c.post(path, params={"year": 2023}, headers=k["land_bureau"])
+        assert stored.status_code == 200 and stored.json()["run_id"] is not None
+        assert runs() == n

@@ -70,9 +70,13 @@ def test_cli_land_cases_screen(fresh_db: str, tmp_path: Path) -> None:
     listed = _cli(fresh_db, "cases", "list", "--as-of", "2024-03-20")
     assert "(2024)皖0604破3号" in listed.stdout and "公告" in listed.stdout
     assert "announcement" not in listed.stdout and "accepted" not in listed.stdout
-    screened = _cli(fresh_db, "screen", "firms", "--year", "2023")
+    shown = _cli(fresh_db, "screen", "firms", "--year", "2023")
+    assert shown.returncode == 0 and "无纳税" in shown.stdout and "未保存" in shown.stdout
+    with engine.connect() as conn:  # showing writes nothing
+        assert conn.execute(text("SELECT count(*) FROM screening_run")).scalar() == 0
+    screened = _cli(fresh_db, "screen", "firms", "--year", "2023", "--store")
     assert screened.returncode == 0 and "no_tax" not in screened.stdout
-    assert "无纳税" in screened.stdout
+    assert "无纳税" in screened.stdout and "（已保存）" in screened.stdout
     with engine.connect() as conn:
         actor = conn.execute(text("SELECT run_by FROM screening_run")).scalar()
         stage_actor = conn.execute(

@@ -61,7 +61,7 @@ def test_zombie_screening_known_answers(conn: Connection) -> None:
         )
     _indicator(conn, half, 2023, **{**HEALTHY, "tax_arrears_yuan": 3e5, "profit_yuan": -1e5})
     park.parcel(conn, "Z-1", 0, 0, 200, holder_firm_id=zombie, status="in_use")
-    run = screen_firms(conn, 2023)
+    run = screen_firms(conn, 2023, store=True)
     by = {r["firm_id"]: r for r in run["results"]}
     assert by[zombie]["rank"] == 1 and by[zombie]["score"] == 90.0  # all but tax arrears
     assert by[zombie]["class"] == "likely_zombie"
@@ -86,7 +86,7 @@ def test_zombie_screening_known_answers(conn: Connection) -> None:
     conn.execute(
         text("UPDATE firm_indicator SET tax_arrears_yuan = 0 WHERE firm_id = :f"), {"f": half}
     )
-    later = screen_firms(conn, 2023)
+    later = screen_firms(conn, 2023, store=True)
     diff = {d["firm_id"]: d for d in compare_runs(conn, run["run_id"], later["run_id"])}
     assert diff[half]["change"] < 0 and diff[zombie]["change"] == 0
 

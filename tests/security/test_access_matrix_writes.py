@@ -262,12 +262,12 @@ CALLS: tuple[Call, ...] = (
          if_match="{road_v}", json={"name": "矩阵测试路"}),
     Call("edit-firm-not-editable", "PATCH", EDIT, "/collections/firms/items/{free_firm}",
          editors("firms"), 403, if_match="1", json={"name": "x"}),
-    # --- screening with store=true writes a run ----------------------------------------
-    Call("screening-firms-store", "GET", "/screening/firms",
-         "/screening/firms?store=true&year={year}", README_ROLES["screening"], 200,
+    # --- storing a screening run is a POST (a GET never writes) --------------------------
+    Call("screening-firms-store", "POST", "/screening/firms",
+         "/screening/firms?year={year}", README_ROLES["screening"], 200,
          shows="SNTLFIRM"),
-    Call("screening-efficiency-store", "GET", "/screening/efficiency",
-         "/screening/efficiency?store=true&year={year}", README_ROLES["screening"], 200),
+    Call("screening-efficiency-store", "POST", "/screening/efficiency",
+         "/screening/efficiency?year={year}", README_ROLES["screening"], 200),
 )  # fmt: skip
 
 #: Known leaks and failures, (call, role) -> why; each one fails today (strict xfail) and
