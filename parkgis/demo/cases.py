@@ -19,6 +19,7 @@ import numpy as np
 from parkgis.demo import case_scripts, names
 from parkgis.demo._io import Row
 from parkgis.demo.context import DEMO_TODAY, Context
+from parkgis.release.case_numbers import normalise_case_number
 
 COURT = "烈山区人民法院"
 D = date.fromisoformat
@@ -91,7 +92,7 @@ def _case(
         k: v for k, v in case.items() if k not in ("tasks", "allocated", "applicant", "court")
     }
     court = str(case.get("court", COURT))
-    code = names.COURT_CODES[court]
+    code = ctx.court_codes[court]
     # Numbers run per court and year; the district court's keep their old counters.
     counter = "" if court == COURT else f"{code}:"
     row.update(
@@ -103,12 +104,14 @@ def _case(
         extra={"debtor_name": debtor["name"]},
     )
     if accepted is None:
-        row["application_no"] = (
+        row["application_no"] = normalise_case_number(
             f"({applied.year}){code}破申{ctx.count(f'app:{counter}{applied.year}') + 2}号"
         )
     else:
         assert isinstance(accepted, date)
-        row["case_no"] = f"({accepted.year}){code}破{ctx.count(f'case:{counter}{accepted.year}')}号"
+        row["case_no"] = normalise_case_number(
+            f"({accepted.year}){code}破{ctx.count(f'case:{counter}{accepted.year}')}号"
+        )
         row["administrator"] = str(rng.choice(list(names.LAW_FIRMS)))
     ctx.rows["bankruptcy_case"].append(row)
     status = {"closed": "deregistered", "application": "stopped"}.get(stage, "in_bankruptcy")
@@ -244,7 +247,7 @@ def _encumbrances(
                 "kind": "seizure",
                 "holder": court,
                 "reference_no": (
-                    f"({seized.year}){names.COURT_CODES[court]}执保{int(rng.integers(10, 999))}号"
+                    f"({seized.year}){ctx.court_codes[court]}执保{int(rng.integers(10, 999))}号"
                 ),
                 "amount_yuan": round(value * rng.uniform(0.1, 0.4), -3),
                 "registered_on": seized,

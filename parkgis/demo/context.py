@@ -39,6 +39,8 @@ class Context:
     counters: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     defect_grades: dict[str, tuple[str, int]] = field(default_factory=dict)
     task_kinds: dict[str, tuple[str, str | None]] = field(default_factory=dict)
+    #: Court name -> its case-number code (法院代字), from the court list.
+    court_codes: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def open(cls, conn: Connection, srid: int) -> Context:
@@ -53,6 +55,8 @@ class Context:
             text("SELECT code, default_department, blocks_stage FROM task_kind ORDER BY code")
         ):
             ctx.task_kinds[code] = (dept, blocks)
+        for code, name in conn.execute(text("SELECT code, name_zh FROM court ORDER BY code")):
+            ctx.court_codes[name] = code
         return ctx
 
     def next_id(self, table: str) -> int:

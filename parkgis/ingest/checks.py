@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Connection, text
@@ -14,8 +15,18 @@ from sqlalchemy import Connection, text
 from parkgis.catalogue import Layer
 from parkgis.ingest import load, mapping
 from parkgis.ingest.report import ImportReport
+from parkgis.release.case_numbers import normalise_case_number
 
 _REFUSED = "导入被拒绝 refused"
+#: Business keys typed in more than one spelling, put in their stored form before a look-up.
+_KEY_SPELLING: dict[tuple[str, str], Callable[[str | None], str | None]] = {
+    ("bankruptcy_case", "case_no"): normalise_case_number,
+    ("bankruptcy_case", "application_no"): normalise_case_number,
+}
+
+
+def _stripped(value: str | None) -> str | None:
+    return None if value is None else value.strip()
 
 
 def resolve_lookups(
@@ -29,7 +40,8 @@ def resolve_lookups(
     q = conn.dialect.identifier_preparer.quote
     unresolved: dict[str, list[tuple[int, str, str]]] = defaultdict(list)
     for column, lookup in plan.lookups:
-        raw = [None if mapping.is_blank(v) else str(v).strip() for v in frame[column].tolist()]
+        spell = _KEY_SPELLING.get((lookup.table, lookup.match), _stripped)
+        raw = [None if mapping.is_blank(v) else spell(str(v)) for v in frame[column].tolist()]
         wanted = sorted({v for v in raw if v is not None})
         found: dict[str, int] = (
             dict(

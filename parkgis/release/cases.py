@@ -8,27 +8,30 @@ Enterprise Bankruptcy Law 2006. The stage machine and the deadlines are in
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 from typing import Any
 
 from sqlalchemy import Connection, text
-from sqlalchemy.exc import IntegrityError
 
 from parkgis.auth import User
 from parkgis.config import get_settings
 from parkgis.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
+from parkgis.inputs import parse_date
 from parkgis.labels import codes
 from parkgis.labels import format as fmt
 from parkgis.labels.format import Lang
 from parkgis.release._common import case_scope, check_version, today
+from parkgis.release.case_numbers import (
+    checked_case_number,
+    parse_case_number,
+    refuse_taken,
+    unique_case_numbers,
+)
 from parkgis.release.deadlines import (
     allowed_next,
     case_deadlines,
     check_claims_deadline,
     check_transition,
-    parse_case_number,
 )
 from parkgis.release.pipeline import refresh_expected_release
 from parkgis.release.tasks import create_default_tasks, list_tasks
@@ -127,6 +130,8 @@ def create_case(
             expected=list(applicant_kinds),
             found=applicant_kind,
         )
+    application_no = checked_case_number(conn, application_no, "application", court)
+    case_no = checked_case_number(conn, case_no, "case", court)
     if not application_no and not case_no:
         raise ValidationError(
             message="必须填写破申案号或破产案号",
@@ -135,10 +140,6 @@ def create_case(
             expected="(2024)皖0604破申1号",
             found=None,
         )
-    if application_no:
-        parse_case_number(application_no, "application")
-    if case_no:
-        parse_case_number(case_no, "case")
     firm = conn.execute(
         text("SELECT zone_code FROM firm WHERE id = :id"), {"id": debtor_firm_id}
     ).scalar()
@@ -149,20 +150,9 @@ def create_case(
             field="debtor_firm_id",
             found=debtor_firm_id,
         )
-    for col, value in (("case_no", case_no), ("application_no", application_no)):
-        if (
-            value
-            and conn.execute(
-                text(f"SELECT 1 FROM bankruptcy_case WHERE {col} = :v"), {"v": value}
-            ).scalar()
-        ):
-            raise ConflictError(
-                message=f"案号 {value} 已存在",
-                message_en=f"{value} already exists",
-                field=col,
-                found=value,
-            )
-    with _unique_case_numbers(conn, case_no, application_no):
+    numbers = {"case_no": case_no, "application_no": application_no}
+    refuse_taken(conn, numbers)
+    with unique_case_numbers(conn, numbers):
         case_id = int(
             conn.execute(
                 text(
@@ -196,36 +186,6 @@ def create_case(
         link_parcels(conn, case_id, parcel_ids)
     refresh_expected_release(conn, case_id, as_of)
     return get_case(conn, case_id, as_of)
-
-
-@contextmanager
-def _unique_case_numbers(
-    conn: Connection, case_no: str | None, application_no: str | None
-) -> Iterator[None]:
-    """A case or application number another case already has: ConflictError (409).
-
-    The look-up before the write sees only the cases of the caller's scope (row-level
-    security): another court's case with the same number shows up only here, as the
-    unique constraint. The write runs in a savepoint, so the transaction stays usable.
-    """
-    try:
-        with conn.begin_nested():
-            yield
-    except IntegrityError as exc:
-        constraint = getattr(getattr(exc.orig, "diag", None), "constraint_name", None)
-        column = {
-            "bankruptcy_case_case_no_key": "case_no",
-            "bankruptcy_case_application_no_key": "application_no",
-        }.get(str(constraint))
-        if column is None:
-            raise
-        value = case_no if column == "case_no" else application_no
-        raise ConflictError(
-            message=f"案号 {value} 已存在",
-            message_en=f"{value} already exists",
-            field=column,
-            found=value,
-        ) from None
 
 
 def link_parcels(conn: Connection, case_id: int, parcel_ids: list[int]) -> None:
@@ -441,6 +401,8 @@ def advance_case(
     case = _case_row(conn, case_id)
     check_version(conn, "bankruptcy_case", case_id, expected_version)
     check_transition(conn, case["procedure"], case["stage"], stage)
+    if "case_no" in details:
+        details["case_no"] = checked_case_number(conn, details["case_no"], "case", case["court"])
     if on < case["applied_on"]:
         raise ValidationError(
             message=f"日期 {on} 早于申请日 {case['applied_on']}",
@@ -467,7 +429,7 @@ def advance_case(
         )
     updates = _stage_updates(case, stage, on, details)
     sets = ", ".join(f"{k} = :{k}" for k in updates)
-    with _unique_case_numbers(conn, updates.get("case_no"), None):
+    with unique_case_numbers(conn, {"case_no": updates.get("case_no")}):
         done = conn.execute(
             text(
                 f"UPDATE bankruptcy_case SET stage = :stage{', ' + sets if sets else ''} "
@@ -506,7 +468,7 @@ def _stage_updates(  # noqa: C901 - one branch per stage of the Enterprise Bankr
     upd: dict[str, Any] = dict(details)
     for k in _DATE_FIELDS:
         if isinstance(upd.get(k), str):
-            upd[k] = date.fromisoformat(upd[k])
+            upd[k] = parse_date(upd[k], k)
     if stage == "accepted":
         case_no = upd.get("case_no") or case["case_no"]
         if not case_no:

@@ -10,7 +10,6 @@ holiday calendar yet).
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from typing import Any
 
@@ -21,6 +20,9 @@ from parkgis.errors import ConflictError, ValidationError
 from parkgis.labels import codes
 from parkgis.labels.format import Lang
 from parkgis.release._common import rules
+from parkgis.release.case_numbers import parse_case_number
+
+__all__ = ["parse_case_number"]  # kept here for callers of the former home
 
 _LINEAR = {
     "application": ("accepted", "closed"),  # closed = application rejected or withdrawn
@@ -40,49 +42,6 @@ TRANSITIONS: dict[str, dict[str, tuple[str, ...]]] = {
     "reorganisation": {**_LINEAR, "plan_or_declaration": ("closed", "asset_disposal")},
     "conciliation": {**_LINEAR, "plan_or_declaration": ("closed", "asset_disposal")},
 }
-
-_CASE_NO = re.compile(
-    r"^[(（](?P<year>\d{4})[)）](?P<court>[^\d\s]{1,2}\d{2,4})(?P<kind>破申|破)(?P<number>[1-9]\d*)号$"
-)
-
-
-def parse_case_number(value: str, kind: str = "case") -> dict[str, Any]:
-    """Split ``(2024)皖0604破1号``; ``kind`` 'application' expects 破申 (before acceptance)."""
-    field = "case_no" if kind == "case" else "application_no"
-    example = "(2024)皖0604破1号" if kind == "case" else "(2024)皖0604破申1号"
-    m = _CASE_NO.match((value or "").strip())
-    if m is None:
-        raise ValidationError(
-            message=f"案号格式错误：{value!r}，应为（年份）法院代字+"
-            f"{'破' if kind == 'case' else '破申'}+序号+号，如 {example}",
-            message_en=f"malformed case number {value!r}; expected like {example}",
-            field=field,
-            expected=example,
-            found=value,
-        )
-    want = "破" if kind == "case" else "破申"
-    if m["kind"] != want:
-        raise ValidationError(
-            message=f"{value} 是{'破产申请（破申）' if m['kind'] == '破申' else '已受理（破）'}"
-            "案号；"
-            f"受理前使用“破申”案号，受理后使用“破”字案号",
-            message_en=f"{value} is a "
-            f"{'pre-acceptance (破申)' if m['kind'] == '破申' else 'accepted (破)'}"
-            f" number; expected a {want} number here",
-            field=field,
-            expected=example,
-            found=value,
-        )
-    year = int(m["year"])
-    if not 1990 <= year <= 2100:
-        raise ValidationError(
-            message=f"案号年份 {year} 不合理",
-            message_en=f"implausible year {year} in the case number",
-            field=field,
-            expected="1990-2100",
-            found=year,
-        )
-    return {"year": year, "court_code": m["court"], "kind": m["kind"], "number": int(m["number"])}
 
 
 def allowed_next(procedure: str, stage: str) -> list[str]:

@@ -27,7 +27,7 @@ SELECT p.id,
 COMMENT ON VIEW logic.idle_land IS 'Locked land: idle (MLR Order 53), inefficient, bankruptcy estate';
 
 CREATE VIEW logic.case_parcels WITH (security_invoker = true) AS
-SELECT cp.case_id * 1000000 + cp.parcel_id AS id,
+SELECT cp.id,
        c.id AS case_id,
        c.zone_code,
        c.case_no,

@@ -312,6 +312,7 @@ BEGIN
     END IF;
     REVOKE UPDATE, DELETE ON public.history FROM parkgis_app;
     REVOKE INSERT, UPDATE, DELETE ON public.alembic_version FROM parkgis_app;
+    REVOKE INSERT, UPDATE, DELETE ON public.court FROM parkgis_app;  -- the court code list
     GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA logic TO parkgis_app;
     -- Imports stage rows in a temporary table (parkgis.ingest.load); PUBLIC has TEMP by
     -- default, but a server may have revoked it.

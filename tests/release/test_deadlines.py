@@ -45,6 +45,7 @@ def test_case_numbers() -> None:
         "court_code": "皖0604",
         "kind": "破",
         "number": 1,
+        "canonical": "(2024)皖0604破1号",
     }
     assert parse_case_number("（2023）皖0604破申12号", "application")["number"] == 12
     for bad in ("2024皖0604破1号", "(2024)皖0604破1", "(2024)皖0604破01号", "(24)皖0604破1号"):
