@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from parkgis.constraint_words import explain_database_error
 from parkgis.errors import (
     AuthenticationError,
     ConflictError,
@@ -136,6 +137,9 @@ async def _database_gone(request: Request, exc: Exception) -> JSONResponse:
             field="role",
         )
     if not (isinstance(exc, (OperationalError, InterfaceError)) or exc.connection_invalidated):
+        explained = explain_database_error(exc)
+        if explained is not None:  # a rule of the schema, in words (422 or 409), never a 500
+            return await _domain_error(request, explained)
         raise exc  # any other database error: the generic 500 handler, as before
     log.warning("database unavailable on %s %s: %s", request.method, request.url.path,
                 type(exc.orig).__name__)  # fmt: skip

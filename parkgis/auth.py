@@ -67,6 +67,21 @@ def _verify(key: str, stored: str) -> bool:
     return hmac.compare_digest(candidate.hex(), digest_hex)
 
 
+def _check_department(conn: Connection, code: str) -> None:
+    """A department code of the department table, else an error listing them."""
+    rows = conn.execute(text("SELECT code, label_zh FROM department ORDER BY code"))
+    known: dict[str, str] = {str(c): str(n) for c, n in rows}
+    if code not in known:
+        raise ValidationError(
+            message=f"没有代码为“{code}”的部门；已有部门："
+            + "、".join(f"{c}（{n}）" for c, n in known.items()),
+            message_en=f"no department {code!r}; known: {', '.join(known)}",
+            field="department_code",
+            expected=list(known),
+            found=code,
+        )
+
+
 def create_user(
     conn: Connection,
     name: str,
@@ -95,6 +110,8 @@ def create_user(
             expected="a code of the department table",
             found=None,
         )
+    if department_code:
+        _check_department(conn, department_code)
     court = court.strip() if court else None
     if role == "court" and not court:
         raise ValidationError(

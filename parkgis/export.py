@@ -149,6 +149,23 @@ def _plain(value: Any, keep_dates: bool = False) -> Any:
     return value
 
 
+def _check_output_crs(conn: Connection, crs: int) -> None:
+    """An output EPSG code PostGIS knows (spatial_ref_sys), else a ValidationError on crs."""
+    known = (
+        0 < crs <= 998_999
+        and conn.execute(text("SELECT 1 FROM spatial_ref_sys WHERE srid = :c"), {"c": crs}).scalar()
+    )
+    if not known:
+        raise _bad(
+            f"输出坐标系 EPSG:{crs} 不存在或不受支持；常用：4490（CGCS2000 经纬度）、"
+            f"{get_settings().srid}（CGCS2000 高斯-克吕格，存储坐标系）、4326、3857",
+            f"output CRS EPSG:{crs} is unknown; e.g. 4490, {get_settings().srid}, 4326, 3857",
+            field="crs",
+            found=crs,
+            expected="an EPSG code of spatial_ref_sys (1..998999)",
+        )
+
+
 def export_layers(
     conn: Connection,
     layer_ids: list[str],
@@ -192,6 +209,8 @@ def export_layers(
                 found=fmt,
                 expected=["xlsx", "csv", "gpkg"],
             )
+    if crs is not None:
+        _check_output_crs(conn, crs)
     path.parent.mkdir(parents=True, exist_ok=True)
     srid = 4326 if fmt == "geojson" else (crs or get_settings().srid)
     if fmt == "xlsx":

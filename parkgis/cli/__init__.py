@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import typer
 
@@ -43,12 +44,67 @@ def _start() -> None:
 
 
 def main() -> None:
-    """Entry point: run the CLI; a domain error prints its message and exits 1."""
+    """Entry point: run the CLI; every error a person can cause prints words, never a traceback.
+
+    A domain error prints its message and exits 1; a usage error (an unknown option, a
+    number that is not one) exits 2 with click's message; a database refusal is put in
+    words from ``postgis/constraint_words.toml``; anything else prints one bilingual line
+    (``PARKGIS_DEBUG=1`` shows the traceback) and exits 1.
+    """
+    import click
+
     _register()
     try:
-        app()
-    except ParkgisError as exc:
-        typer.secho(f"错误 / error: {exc.message}", fg="red", err=True)
-        if exc.message_en and exc.message_en != exc.message:
-            typer.secho(f"  {exc.message_en}", fg="red", err=True)
+        rc = app(standalone_mode=False)
+    except (click.exceptions.Abort, KeyboardInterrupt):
         sys.exit(1)
+    except ParkgisError as exc:
+        _say(exc.message, exc.message_en)
+        sys.exit(1)
+    except Exception as exc:  # the last wall before a traceback reaches a person
+        sys.exit(_usage(exc) if _is_usage(exc) else _unexpected(exc))
+    if isinstance(rc, int) and rc:
+        sys.exit(rc)
+
+
+def _is_usage(exc: Exception) -> bool:
+    """Click's usage errors (from click or the copy typer vendors): bad option or argument."""
+    return hasattr(exc, "format_message") and getattr(exc, "exit_code", None) == 2
+
+
+def _usage(exc: Any) -> int:
+    if type(exc).__name__ == "NoArgsIsHelpError":  # a group called bare: typer printed its help
+        return 2
+    _say(f"命令参数有误：{exc.format_message()}（加 --help 查看用法）",
+         f"{exc.format_message()} (see --help)")  # fmt: skip
+    return 2
+
+
+def _say(message: str, message_en: str | None) -> None:
+    typer.secho(f"错误 / error: {message}", fg="red", err=True)
+    if message_en and message_en != message:
+        typer.secho(f"  {message_en}", fg="red", err=True)
+
+
+def _unexpected(exc: Exception) -> int:
+    import os
+    import traceback
+
+    from sqlalchemy.exc import DBAPIError, OperationalError
+
+    from parkgis.constraint_words import explain_database_error
+
+    if isinstance(exc, DBAPIError):
+        explained = explain_database_error(exc)
+        if explained is not None:
+            _say(explained.message, explained.message_en)
+            return 1
+    if isinstance(exc, OperationalError):
+        _say("无法连接数据库（parkgis db status 查看状态）",
+             "the database is unreachable (see parkgis db status)")  # fmt: skip
+    else:
+        _say(f"内部错误（{type(exc).__name__}），命令未完成，数据库未改动",
+             f"internal error ({type(exc).__name__}): nothing was changed")  # fmt: skip
+    if os.environ.get("PARKGIS_DEBUG"):
+        traceback.print_exception(exc)
+    return 1

@@ -33,7 +33,9 @@ def _run(work: Any) -> Any:
 
 
 def _as_of(value: str | None) -> date | None:
-    return date.fromisoformat(value) if value else None
+    from parkgis.inputs import parse_date
+
+    return parse_date(value, "--as-of")
 
 
 def _dump(data: Any) -> None:
@@ -53,7 +55,9 @@ def _run_line(result: dict[str, Any], kind: str) -> str:
 
 @screen_app.command("firms")
 def screen_firms(
-    year: int | None = typer.Option(None, help="indicator year (default: the latest)"),
+    year: int | None = typer.Option(
+        None, min=1990, max=2100, help="indicator year (default: the latest)"
+    ),
     as_of: str | None = typer.Option(None, help="reference date YYYY-MM-DD"),
     as_json: bool = typer.Option(False, "--json", help="print the full result as JSON"),
     store: bool = typer.Option(False, "--store", help="record the run (screening_run)"),
@@ -77,7 +81,7 @@ def screen_firms(
 
 @screen_app.command("efficiency")
 def screen_efficiency(
-    year: int = typer.Option(..., help="indicator year"),
+    year: int = typer.Option(..., min=1990, max=2100, help="indicator year"),
     as_of: str | None = typer.Option(None, help="reference date YYYY-MM-DD"),
     as_json: bool = typer.Option(False, "--json", help="print the full result as JSON"),
     store: bool = typer.Option(False, "--store", help="record the run (screening_run)"),
@@ -190,9 +194,12 @@ def cases_advance(
     """Move a case to STAGE on a date (illegal transitions and open blocking tasks refused)."""
     from sqlalchemy import text
 
+    from parkgis.inputs import parse_date, parse_pairs
     from parkgis.release.cases import advance_case
 
-    details = dict(d.split("=", 1) for d in detail)
+    details = parse_pairs(detail, "--detail")
+    day = parse_date(on, "--on")
+    assert day is not None  # a required option
 
     def work(conn: Any) -> dict[str, Any]:
         v = (
@@ -203,7 +210,7 @@ def cases_advance(
         )
         from parkgis.labels import codes
 
-        case = advance_case(conn, case_id, stage, date.fromisoformat(on), int(v or 0), details)
+        case = advance_case(conn, case_id, stage, day, int(v or 0), details)
         case["stage_label"] = codes.label(conn, "case_stage", case["stage"])
         return case
 

@@ -24,6 +24,7 @@ from sqlalchemy import Connection, text
 from sqlalchemy.exc import DBAPIError
 
 from parkgis.catalogue import Layer
+from parkgis.constraint_words import explain_database_error
 from parkgis.ingest.report import ImportReport
 
 STAGE = "parkgis_import_stage"
@@ -221,7 +222,7 @@ def _delete_source(
             ).rowcount
     except DBAPIError as exc:
         report.error(
-            f"无法删除来自 {source_name} 的旧数据：其他数据仍引用它们（{_diag(exc)[0]}）",
+            f"无法删除来自 {source_name} 的旧数据：其他数据仍引用它们",
             f"cannot delete the rows from {source_name}: other rows still refer to them "
             f"({_diag(exc)[0]})",
             action="导入被拒绝 refused",
@@ -241,7 +242,9 @@ def _report_copy_error(exc: DBAPIError, row_numbers: list[int], report: ImportRe
         row = row_numbers[line - 1] if 0 < line <= len(row_numbers) else None
         column, value = found.group(2), found.group(3)
     report.error(
-        f"数据库无法读取该值：{message}",
+        f"字段 {column} 的值“{value}”无法存入（类型或格式不对，如日期应为 YYYY-MM-DD）"
+        if column
+        else "文件中有数据库无法读取的值（类型或格式不对）",
         f"the database cannot read this value: {message}",
         row=row,
         field=column,
@@ -279,19 +282,22 @@ def _locate_errors(
                 )
                 sp.rollback()
         except DBAPIError as exc:
-            message, constraint, column = _diag(exc)
+            _, constraint, column = _diag(exc)
             rule = _constraint_def(conn, constraint) if constraint else None
-            field = _field_of(constraint, column, columns, rule)
+            explained = explain_database_error(exc, row=number)
+            field = (explained.field if explained else None) or _field_of(
+                constraint, column, columns, rule
+            )
             parts = [c for c in (field or "").split(",") if c in columns]
             picked = [values[columns.index(c)] for c in parts]
             value = picked[0] if len(picked) == 1 else (picked or None)
             report.error(
-                f"数据库拒绝此行：{message}",
-                f"the database refuses this row: {message}",
+                explained.message if explained else "数据库拒绝此行（未能说明违反的规则）",
+                explained.message_en if explained else "the database refuses this row",
                 row=number,
                 field=field,
                 value=value if not isinstance(value, BaseGeometry) else value.geom_type,
-                expected=rule or constraint,
+                expected=explained.expected if explained else None,
                 action="导入被拒绝 refused",
             )
             found += 1

@@ -137,6 +137,16 @@ class _Parser:
         self._check_type(f, raw, value)
         return self.where.param(raw)
 
+    def like_pattern(self) -> str:
+        """A quoted LIKE pattern; ``\\`` escapes, so it cannot end with a lone backslash."""
+        kind, value = self.take()
+        if kind != "str":
+            _fail(value, f"LIKE needs a quoted pattern, found {value}")
+        raw = value[1:-1].replace("''", "'")
+        if (len(raw) - len(raw.rstrip("\\"))) % 2:
+            _fail(value, "a LIKE pattern cannot end with the escape character \\ (write \\\\)")
+        return self.where.param(raw)
+
     @staticmethod
     def _int(value: str) -> int:
         try:
@@ -184,7 +194,7 @@ class _Parser:
         if op == "LIKE":
             if f.type != "text":
                 _fail(f.name, f"LIKE needs a text property, {f.name} is {f.type}")
-            return f"{col} {negate}LIKE {self.literal(f)}"
+            return f"{col} {negate}LIKE {self.like_pattern()}"
         if op == "BETWEEN":
             low = self.literal(f)
             self.expect("AND")
