@@ -117,7 +117,7 @@ def _row_security_refusal(exc: DBAPIError) -> bool:
     )
 
 
-async def _database_gone(request: Request, exc: Exception) -> JSONResponse:
+async def _database_gone(request: Request, exc: Exception) -> Response:
     """The database is unreachable or dropped the connection: 503, retry later (no traceback).
 
     A write refused by row-level security (the second wall: the route's own checks let

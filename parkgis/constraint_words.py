@@ -33,9 +33,9 @@ class RuleWords:
 
 @lru_cache(maxsize=1)
 def _words() -> dict[str, dict[str, str]]:
-    from parkgis.db import POSTGIS_DIR
+    from parkgis.db import postgis_dir
 
-    return tomllib.loads((POSTGIS_DIR / "constraint_words.toml").read_text(encoding="utf-8"))
+    return tomllib.loads((postgis_dir() / "constraint_words.toml").read_text(encoding="utf-8"))
 
 
 def words(constraint: str) -> RuleWords | None:

@@ -55,7 +55,7 @@ class Context:
             text("SELECT code, default_department, blocks_stage FROM task_kind ORDER BY code")
         ):
             ctx.task_kinds[code] = (dept, blocks)
-        for code, name in conn.execute(text("SELECT code, name_zh FROM court ORDER BY code")):
+        for code, name in conn.execute(text("SELECT code, label_zh FROM court ORDER BY code")):
             ctx.court_codes[name] = code
         return ctx
 

@@ -98,7 +98,7 @@ def parse_case_number(value: str | None, kind: str = "case") -> dict[str, Any]:
 
 def courts(conn: Connection) -> dict[str, str]:
     """The court list: code (法院代字) -> court name."""
-    rows = conn.execute(text("SELECT code, name_zh FROM court ORDER BY code"))
+    rows = conn.execute(text("SELECT code, label_zh FROM court ORDER BY code"))
     return {str(code): str(name) for code, name in rows}
 
 

@@ -8,8 +8,8 @@
 -- A deployment adds the courts it deals with as rows.
 CREATE TABLE court (
     code text PRIMARY KEY CHECK (code ~ '^[^0-9\s]{1,2}[0-9]{2,4}$'),
-    name_zh text NOT NULL UNIQUE,
-    name_en text NOT NULL
+    label_zh text NOT NULL UNIQUE,
+    label_en text NOT NULL
 );
 COMMENT ON TABLE court IS
   'Courts and their case-number codes (法院代字, 法〔2015〕137号); bankruptcy_case numbers must use one of them';
