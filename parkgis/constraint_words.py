@@ -68,6 +68,7 @@ def explain_database_error(exc: DBAPIError, row: int | None = None) -> ParkgisEr
     column = getattr(diag, "column_name", None)
     detail = str(getattr(diag, "message_detail", "") or "")
     key = _KEY.search(detail)
+    cols = ",".join(c.strip() for c in key["cols"].split(",")) if key else None
     rule = words(constraint) if constraint else None
     where = f"第 {row} 行：" if row is not None else ""
     where_en = f"row {row}: " if row is not None else ""
@@ -85,7 +86,7 @@ def explain_database_error(exc: DBAPIError, row: int | None = None) -> ParkgisEr
         return ConflictError(
             message=f"{where}{zh}“{key['vals']}”已存在，不能重复",
             message_en=f"{where_en}{en} {key['vals']!r} already exists",
-            field=key["cols"],
+            field=cols,
             row=row,
             found=key["vals"],
         )
@@ -94,7 +95,7 @@ def explain_database_error(exc: DBAPIError, row: int | None = None) -> ParkgisEr
         return ValidationError(
             message=f"{where}{zh}“{key['vals']}”没有对应的记录",
             message_en=f"{where_en}{en} {key['vals']!r} refers to nothing",
-            field=key["cols"],
+            field=cols,
             row=row,
             found=key["vals"],
             expected="an existing record",
