@@ -15,8 +15,8 @@ from sqlalchemy import Connection
 
 from parkgis.catalogue import Layer
 from parkgis.catalogue.viewers import ViewerLayer
-from parkgis.config import get_rules
 from parkgis.maps import data
+from parkgis.rules import current as current_rules
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,7 @@ KIND_OPTIONS = [["", "全部 all"], ["land", "土地 land"], ["building", "厂�
 def _scale(page_unit: str, field_unit: str) -> float:
     """Factor turning a field value into the filter's unit (m² -> 亩 for the area filters)."""
     if page_unit == "亩" and field_unit == "m²":
-        return 1 / float(get_rules()["units"]["m2_per_mu"])
+        return 1 / current_rules().units.m2_per_mu
     if page_unit and field_unit and page_unit != field_unit:
         msg = f"a filter in {page_unit} cannot compare a field in {field_unit}"
         raise ValueError(msg)

@@ -16,7 +16,6 @@ from sqlalchemy import Connection
 
 from parkgis.catalogue import Layer, load_catalogue
 from parkgis.catalogue.viewers import ViewerLayer
-from parkgis.config import get_rules
 from parkgis.maps import data
 from parkgis.maps.elements import (
     GRADE_COLOURS,
@@ -37,6 +36,7 @@ from parkgis.maps.filters import page_filters
 from parkgis.maps.overlays import match_overlay
 from parkgis.repairs.plan import plan_features
 from parkgis.repairs.roads import parcels_without_access
+from parkgis.rules import current as current_rules
 
 #: The viewer pages the catalogue may name, with their titles.
 VIEWERS = {
@@ -55,7 +55,7 @@ PLAN_POPUP = [
 
 def _cjj36_pci() -> tuple[dict[str, Any], dict[str, str]]:
     """Roads by CJJ 36-2016 condition grade (PCI bounds from the repairs rules' [cjj36])."""
-    pci = get_rules().get("cjj36", {}).get("pci_a_b_c", {})
+    pci = current_rules().cjj36.pci_a_b_c
     style = {"kind": "line", "color_by": "__pci_grade", "colors": PCI_COLOURS,
              "default_color": "#bdbdbd", "weight": 4, "pci_grades": pci}  # fmt: skip
     return style, {g: f"{g} 级" for g in PCI_COLOURS}
@@ -133,7 +133,7 @@ def _page(
     layer_ids = sorted({layer.id for layer, _entry in shown})
     bounds = data.layers_bounds(conn, layer_ids, role)
     m = new_map(bounds, basemap, static_url, title=VIEWERS[viewer])
-    tol = float(get_rules().get("maps", {}).get("boundary_simplify_m", 2.0))
+    tol = current_rules().maps.boundary_simplify_m
     boundary = data.park_boundary(conn, simplify_m=tol)
     if boundary["features"]:
         geojson_overlay(

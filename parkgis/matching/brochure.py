@@ -9,12 +9,12 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from parkgis.catalogue import get_layer
-from parkgis.config import get_rules
 from parkgis.documents import xlsx
 from parkgis.labels import fields, format
 from parkgis.labels.format import Lang
 from parkgis.matching.engine import MatchResult
 from parkgis.matching.site import KINDS, site_detail
+from parkgis.rules import current as current_rules
 
 _SVG = 360
 
@@ -82,7 +82,7 @@ def brochure_html(
     planning conditions, incentives; every value a label or a formatted figure."""
     d = site_detail(conn, kind, site_id, role, as_of)
     layer = get_layer(KINDS[kind][0])
-    inc = get_rules()["matching"]["incentives"]
+    inc = current_rules().matching.incentives
     esc = html.escape
     zh = lang == "zh"
 
@@ -109,7 +109,7 @@ def brochure_html(
     blockers = "".join(
         f"<li>{esc(b['message'] if zh else b['message_en'])}</li>" for b in d["blockers"]
     )
-    incentives = "".join(f"<li>{esc(text)}</li>" for text in inc["zh" if zh else "en"])
+    incentives = "".join(f"<li>{esc(text)}</li>" for text in (inc.zh if zh else inc.en))
     planning = t(
         "<p>新建工业项目容积率不低于 1.0（皖政〔2022〕54号）；"
         "投资强度与亩均税收按园区招商政策执行。</p>",

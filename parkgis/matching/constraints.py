@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from parkgis.config import get_rules
 from parkgis.labels.codes import CodeList
 from parkgis.matching.enquiry import Enquiry
 from parkgis.matching.offer import day_number
+from parkgis.rules import current as current_rules
 
 if TYPE_CHECKING:
     from parkgis.matching.candidates import Sites
@@ -483,7 +483,7 @@ def _planning(e: Enquiry, rules: Mapping[str, Any]) -> list[Constraint]:
     """Planning rules for new industrial land: the Huaibei plot-ratio minimum (皖政〔2022〕54号,
     land.toml [anhui]), investment intensity and tax per mu (local policy [?], matching.toml)."""
     pl = rules["planning"]
-    ratio_min = float(get_rules()["anhui"]["new_industrial_plot_ratio_min"])
+    ratio_min = current_rules().anhui.new_industrial_plot_ratio_min
 
     def plot_ratio(s: Sites) -> np.ndarray:
         """Land whose plot-ratio cap allows the minimum (no cap: passes); buildings: n/a."""

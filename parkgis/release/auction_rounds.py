@@ -19,8 +19,9 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from parkgis.errors import ConflictError, NotFoundError, ValidationError
-from parkgis.release._common import check_version, rules
+from parkgis.release._common import check_version
 from parkgis.release.pipeline import refresh_expected_release
+from parkgis.rules import current as current_rules
 
 #: Results a pending round can be given.
 FINAL_RESULTS = ("sold", "failed", "withdrawn")
@@ -44,7 +45,7 @@ def next_round_terms(conn: Connection, case_id: int, parcel_id: int) -> dict[str
     ``round``, ``mode``, ``notice_days``, ``min_start_yuan`` (None for the first round:
     it depends on the appraisal, ``min_start_share``), ``failed``.
     """
-    cfg = rules("judicial_auction")
+    cfg = current_rules().judicial_auction
     earlier = _rounds(conn, case_id, parcel_id)
     blocking = [a for a in earlier if a["result"] in ("pending", "sold")]
     failed = [a for a in earlier if a["result"] == "failed" and a["mode"] == "online_auction"]
@@ -53,23 +54,23 @@ def next_round_terms(conn: Connection, case_id: int, parcel_id: int) -> dict[str
         "reason": blocking[-1]["result"] if blocking else None,
         "round": max((int(a["round"]) for a in earlier), default=0) + 1,
         "failed": len(failed),
-        "min_start_share": float(cfg["min_start_share_of_appraisal"]),
-        "max_cut": float(cfg["max_reduction_per_round"]),
+        "min_start_share": cfg.min_start_share_of_appraisal,
+        "max_cut": cfg.max_reduction_per_round,
     }
-    if len(failed) >= int(cfg["negotiate_after_failed_rounds"]):
+    if len(failed) >= cfg.negotiate_after_failed_rounds:
         terms.update(mode="negotiated", notice_days=None, min_start_yuan=None)
     elif failed:
         previous = float(earlier[-1]["starting_price_yuan"])
-        floor = previous * (1 - float(cfg["max_reduction_per_round"]))
+        floor = previous * (1 - cfg.max_reduction_per_round)
         terms.update(
             mode="online_auction",
-            notice_days=int(cfg["later_round_notice_days"]),
+            notice_days=cfg.later_round_notice_days,
             min_start_yuan=round(floor, 2),
         )
     else:
         terms.update(
             mode="online_auction",
-            notice_days=int(cfg["first_round_notice_days"]),
+            notice_days=cfg.first_round_notice_days,
             min_start_yuan=None,
         )
     return terms

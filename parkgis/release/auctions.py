@@ -24,9 +24,10 @@ from sqlalchemy import Connection, text
 
 from parkgis.errors import ConflictError, ValidationError
 from parkgis.labels import format as fmt
-from parkgis.release._common import rules
 from parkgis.release.cases import case_parcels, get_case
 from parkgis.release.pipeline import refresh_expected_release
+from parkgis.rules import current as current_rules
+from parkgis.rules.release import JudicialAuction
 
 RESULTS = ("pending", "sold", "failed", "withdrawn")
 
@@ -35,14 +36,13 @@ def _refuse(field: str, zh: str, en: str, expected: Any, found: Any) -> Validati
     return ValidationError(message=zh, message_en=en, field=field, expected=expected, found=found)
 
 
-def _check_notice(auction: dict[str, Any], *, later_round: bool, cfg: dict[str, Any]) -> None:
+def _check_notice(auction: dict[str, Any], *, later_round: bool, cfg: JudicialAuction) -> None:
     """Announcement period of a round of real estate: Art. 12 (first), Art. 26 (after a failure)."""
-    key, article, article_en = (
-        ("later_round_notice_days", "第二十六条", 26)
+    need, article, article_en = (
+        (cfg.later_round_notice_days, "第二十六条", 26)
         if later_round
-        else ("first_round_notice_days", "第十二条", 12)
+        else (cfg.first_round_notice_days, "第十二条", 12)
     )
-    need = int(cfg[key])
     notice = (auction["auction_on"] - auction["announced_on"]).days
     if notice < need:
         which_zh, which_en = (
@@ -60,10 +60,10 @@ def _check_notice(auction: dict[str, Any], *, later_round: bool, cfg: dict[str, 
 
 
 def validate_auction(  # noqa: C901 - one check per rule of 法释〔2016〕18号, in the order a clerk reads them
-    auction: dict[str, Any], earlier: list[dict[str, Any]], cfg: dict[str, Any] | None = None
+    auction: dict[str, Any], earlier: list[dict[str, Any]], cfg: JudicialAuction | None = None
 ) -> None:
     """Check one auction round against the earlier rounds of the same parcel."""
-    cfg = cfg or rules("judicial_auction")
+    cfg = cfg or current_rules().judicial_auction
     rnd, mode = int(auction["round"]), auction.get("mode", "online_auction")
     appraisal, start = float(auction["appraisal_yuan"]), float(auction["starting_price_yuan"])
     if appraisal <= 0 or start <= 0:
@@ -88,7 +88,7 @@ def validate_auction(  # noqa: C901 - one check per rule of 法释〔2016〕18�
     want = int(auction.get("expected_round") or len(earlier) + 1)
     if rnd != want:
         raise _refuse("round", f"轮次应为 {want}", f"round should be {want}", want, rnd)
-    need = int(cfg["negotiate_after_failed_rounds"])
+    need = cfg.negotiate_after_failed_rounds
     if mode == "online_auction" and len(failed) >= need:
         raise _refuse(
             "mode",
@@ -106,7 +106,7 @@ def validate_auction(  # noqa: C901 - one check per rule of 法释〔2016〕18�
             mode,
         )
     if mode == "online_auction" and not earlier:
-        share = float(cfg["min_start_share_of_appraisal"])
+        share = cfg.min_start_share_of_appraisal
         floor = share * appraisal
         if start < floor - 0.005:
             raise _refuse(
@@ -120,7 +120,7 @@ def validate_auction(  # noqa: C901 - one check per rule of 法释〔2016〕18�
             )
     if mode == "online_auction" and earlier:
         prev = float(earlier[-1]["starting_price_yuan"])
-        cut = float(cfg["max_reduction_per_round"])
+        cut = cfg.max_reduction_per_round
         floor = prev * (1 - cut)
         if start < floor - 0.005:
             raise _refuse(

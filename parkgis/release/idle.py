@@ -25,8 +25,9 @@ from sqlalchemy import Connection, text
 from parkgis.documents import xlsx
 from parkgis.labels import codes, format
 from parkgis.labels.format import Lang
-from parkgis.release._common import rules, today
+from parkgis.release._common import today
 from parkgis.release.returns import INPUTS, expected_returns
+from parkgis.rules import current as current_rules
 
 DISPOSAL_STOCK = ("idle", "approved_unsupplied")
 
@@ -72,7 +73,7 @@ def clock(row: dict[str, Any], as_of: date, ret: dict[str, Any] | None = None) -
     ``row["locked"]`` is land_status.is_locked of its status (a row without it is locked
     land); an unlocked parcel is a candidate, idle by Art. 2 but not yet marked so.
     """
-    cfg = rules("idle_land")
+    cfg = current_rules().idle_land
     ret = ret or expected_returns([row], as_of)[0]
     candidate = not row.get("locked", True)
     out = dict(row)
@@ -114,7 +115,7 @@ def clock(row: dict[str, Any], as_of: date, ret: dict[str, Any] | None = None) -
         fee_due=fee_due,
         fee_due_from=ret["fee_from"],
         fee_yuan=(
-            round(float(price) * float(cfg["fee_share_of_land_price"]), 2)
+            round(float(price) * cfg.fee_share_of_land_price, 2)
             if fee_due and price is not None
             else None
         ),
@@ -166,7 +167,7 @@ def disposal_rate(conn: Connection, year: int) -> dict[str, Any]:
     ).one()
     stock = float(disposed.mu) + float(remaining.mu)
     rate = float(disposed.mu) / stock if stock else None
-    target = float(rules("anhui")["yearly_disposal_share_target"])
+    target = current_rules().anhui.yearly_disposal_share_target
     return {
         "year": year,
         "disposed_mu": round(float(disposed.mu), 4),
