@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request
 from sqlalchemy import Connection, Engine
 
 from api.csrf import SESSION_COOKIE
-from parkgis import auth, db
-from parkgis.access import sessions
-from parkgis.auth import ANONYMOUS, User
-from parkgis.errors import AuthenticationError, PermissionDeniedError
+from parkgis import access, db
+from parkgis.access import ANONYMOUS, User, sessions
 
 log = logging.getLogger("parkgis.api")
 
@@ -45,7 +44,7 @@ def current_user(
     key = _key_from(x_api_key, authorization)
     if key is not None:
         with get_engine(request).connect() as conn:
-            user = auth.authenticate(conn, key)
+            user = access.authenticate(conn, key)
     else:
         user = session_user(request)
     request.state.user_name = user.name
@@ -114,24 +113,49 @@ def get_conn(request: Request, user: CurrentUser) -> Iterator[Connection]:
 Conn = Annotated[Connection, Depends(get_conn, scope="function", max_concurrency=MAX_TRANSACTIONS)]
 
 
-def require_roles(*roles: str) -> Callable[[User], User]:
-    """Dependency: 401 for anonymous callers, 403 for a role not in ``roles`` (admin always)."""
+class Requirement:
+    """A route dependency checking the caller through :mod:`parkgis.access`.
 
-    def check(user: CurrentUser) -> User:
-        if user.role == "admin" or user.role in roles:
-            return user
-        if user.is_anonymous:
-            raise AuthenticationError(
-                message="需要登录（X-API-Key）",
-                message_en="authentication required (X-API-Key)",
-                field="X-API-Key",
-            )
-        raise PermissionDeniedError(
-            message=f"角色 {user.role} 无权访问",
-            message_en=f"role {user.role} may not do this",
-            field="role",
-            expected=list(roles),
-            found=user.role,
-        )
+    ``kind`` is ``layer`` (the catalogue's roles of that layer) or ``capability`` (a
+    column of the role table); docs/roles.md lists every route's requirement from these.
+    """
 
-    return check
+    def __init__(self, kind: str, name: str) -> None:
+        self.kind, self.name = kind, name
+
+    def __call__(self, user: CurrentUser, conn: Conn) -> User:
+        if self.kind == "layer":
+            access.check_layer(conn, user, self.name)
+        else:
+            access.check_capability(conn, user, self.name)
+        return user
+
+    def __repr__(self) -> str:
+        return f"{self.kind} {self.name}"
+
+
+def require_layer(layer_id: str) -> Requirement:
+    """Dependency: 401 for anonymous callers, 403 for a role that cannot see ``layer_id``."""
+    return Requirement("layer", layer_id)
+
+
+def require_capability(capability: str) -> Requirement:
+    """Dependency: 401 for anonymous callers, 403 for a role without ``capability``."""
+    if capability not in access.CAPABILITIES:
+        raise KeyError(f"unknown capability {capability!r}")
+    return Requirement("capability", capability)
+
+
+def route_requirements() -> list[tuple[str, str, Requirement]]:
+    """(method, path, requirement) of every route of ``api.app`` guarded by a requirement."""
+    from api.app import ROUTER_MODULES
+
+    out: list[tuple[str, str, Requirement]] = []
+    for name in ROUTER_MODULES:
+        for route in importlib.import_module(name).router.routes:
+            dependant = getattr(route, "dependant", None)
+            if dependant is None:
+                continue
+            reqs = [d.call for d in dependant.dependencies if isinstance(d.call, Requirement)]
+            out += [(m, route.path, r) for m in sorted(route.methods) for r in reqs]
+    return sorted(out, key=lambda t: (t[1], t[0]))

@@ -43,7 +43,7 @@ from sqlalchemy.pool import NullPool
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from parkgis import auth, db, localdb  # noqa: E402
+from parkgis import access, db, localdb  # noqa: E402
 from parkgis.config import get_settings  # noqa: E402
 
 DB_NAME = "parkgis_bench_load"
@@ -92,7 +92,7 @@ def make_keys(url: str) -> dict[str, str]:
             ("bench-infra", "infrastructure"),
             (WRITER, "admin"),
         ):
-            _, keys[role] = auth.create_user(conn, name, role)
+            _, keys[role] = access.create_user(conn, name, role)
     engine.dispose()
     return keys
 

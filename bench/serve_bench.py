@@ -32,7 +32,7 @@ from sqlalchemy.pool import NullPool
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from parkgis import auth, db, localdb  # noqa: E402
+from parkgis import access, db, localdb  # noqa: E402
 from parkgis.config import get_settings  # noqa: E402
 
 DB_NAME = "parkgis_bench_serve"
@@ -89,7 +89,7 @@ def build_database(parcels: int) -> tuple[str, str]:
             conn.execute(text("VACUUM ANALYZE parcel"))
     with engine.begin() as conn:
         conn.execute(text("DELETE FROM app_user WHERE name = 'bench'"))
-        key = auth.create_user(conn, "bench", "admin")[1]
+        key = access.create_user(conn, "bench", "admin")[1]
     engine.dispose()
     return url, key
 

@@ -19,7 +19,7 @@ from sqlalchemy import Connection, create_engine, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
 
-from parkgis import auth, db
+from parkgis import access, db
 from parkgis.constraint_words import explain_database_error, words
 from parkgis.ingest import import_file
 from tests import park
@@ -84,7 +84,7 @@ def admin_client(fresh_db: str) -> Any:
     with engine.begin() as conn:
         db.set_actor(conn, "pytest")
         park.parcel(conn, "LIKE-1", 0, 0)
-        key = auth.create_user(conn, "probe", "admin")[1]
+        key = access.create_user(conn, "probe", "admin")[1]
     with TestClient(create_app(engine=engine), raise_server_exceptions=False) as client:
         yield client, {"X-API-Key": key}
     engine.dispose()

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, text
 
-from parkgis.catalogue import ALL_ROLES, load_catalogue
+from parkgis.catalogue import load_catalogue
+from tests.roles import ROLES
 
 
 def _columns(conn: Connection, qualified: str) -> set[str]:
@@ -47,11 +48,11 @@ def test_catalogue_is_complete_for_people(conn: Connection) -> None:
     for layer in load_catalogue().values():
         assert layer.title_zh and layer.title_en
         for role in layer.roles:
-            assert role == "*" or role in ALL_ROLES, (layer.id, role)
+            assert role == "*" or role in ROLES, (layer.id, role)
         for f in layer.fields:
             assert f.label_zh and f.label_en, (layer.id, f.name)
             for role in f.visible_to:
-                assert role == "*" or role in ALL_ROLES, (layer.id, f.name, role)
+                assert role == "*" or role in ROLES, (layer.id, f.name, role)
         for name in layer.popup:
             assert any(f.name == name for f in layer.fields), (layer.id, name)
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
-from parkgis import auth
+from parkgis import access
 from parkgis.errors import AuthenticationError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,16 +48,16 @@ def test_users_add_list_revoke(fresh_db: str) -> None:
     with engine.connect() as conn:
         stored = conn.execute(text("SELECT key_hash FROM app_user WHERE name = 'wang'")).scalar()
         assert key not in stored  # only the hash is stored
-        assert auth.authenticate(conn, key).role == "land_bureau"
+        assert access.authenticate(conn, key).role == "land_bureau"
     listed = run(fresh_db, "users", "list")
     assert "wang" in listed.stdout and "active" in listed.stdout
     assert key not in listed.stdout
     revoked = run(fresh_db, "users", "revoke", "wang")
     assert revoked.returncode == 0
     with engine.connect() as conn:
-        auth._cache.clear()
+        access.users._cache.clear()
         try:
-            auth.authenticate(conn, key)
+            access.authenticate(conn, key)
             raise AssertionError("a revoked key still authenticates")
         except AuthenticationError:
             pass

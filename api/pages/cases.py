@@ -16,10 +16,10 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 
-from api.deps import Conn, require_roles
+from api.deps import Conn, require_capability, require_layer
 from api.pages.render import page_lang
 from api.pages.staff import StaffUser, staff_page
-from parkgis.auth import User
+from parkgis.access import User
 from parkgis.errors import ParkgisError
 from parkgis.labels.format import YUAN_PER_WAN
 from parkgis.release import auction_rounds, auctions, cases
@@ -27,8 +27,8 @@ from parkgis.workspace import cases as case_pages
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 
-CaseReader = Annotated[User, Depends(require_roles("land_bureau", "court", "department"))]
-CourtWriter = Annotated[User, Depends(require_roles("court"))]
+CaseReader = Annotated[User, Depends(require_layer("cases"))]
+CourtWriter = Annotated[User, Depends(require_capability("writes_cases"))]
 AsOf = Annotated[date | None, Query(ge=date(1900, 1, 1), le=date(2999, 12, 31))]
 
 

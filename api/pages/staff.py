@@ -18,19 +18,20 @@ from sqlalchemy import Connection
 from api.deps import Conn, CurrentUser
 from api.pages.render import page_lang, render
 from parkgis import workspace
-from parkgis.auth import User
+from parkgis.access import User
+from parkgis.catalogue import get_layer
 from parkgis.errors import AuthenticationError
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 
-#: The staff menu: address, words, and the roles that may open it (None: every staff role).
-MENU: tuple[tuple[str, str, str, tuple[str, ...] | None], ...] = (
+#: The staff menu: address, words, and the layer whose roles may open it (None: every
+#: staff role); the infrastructure map is the defects layer's (api/routes/maps.py).
+MENU: tuple[tuple[str, str, str, str | None], ...] = (
     ("/staff", "工作台", "Home", None),
-    ("/staff/cases", "破产案件", "Cases", ("court", "land_bureau", "department")),
+    ("/staff/cases", "破产案件", "Cases", "cases"),
     ("/map", "招商地图", "Investment map", None),
-    ("/map/infrastructure", "基础设施地图", "Infrastructure map",
-     ("infrastructure", "land_bureau")),
-)  # fmt: skip
+    ("/map/infrastructure", "基础设施地图", "Infrastructure map", "defects"),
+)
 
 
 def signed_in(user: CurrentUser) -> User:
@@ -52,8 +53,8 @@ def staff_chrome(conn: Connection, user: User, request: Request) -> dict[str, An
     lang, path = page_lang(request), request.url.path
     menu = [
         {"href": href, "label": zh if lang == "zh" else en, "current": _current(href, path)}
-        for href, zh, en, roles in MENU
-        if roles is None or user.role == "admin" or user.role in roles
+        for href, zh, en, layer in MENU
+        if layer is None or get_layer(layer).can_see(user.role)
     ]
     return {"card": workspace.user_card(conn, user, lang), "menu": menu}
 

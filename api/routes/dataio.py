@@ -10,8 +10,8 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
 from fastapi.responses import JSONResponse, Response
 
-from api.deps import Conn, CurrentUser, require_roles
-from parkgis.auth import User
+from api.deps import Conn, CurrentUser, require_capability
+from parkgis.access import User
 from parkgis.export import export_bytes
 from parkgis.ingest import import_file
 from parkgis.ingest.limits import safe_upload_name
@@ -19,7 +19,7 @@ from parkgis.ingest.read import sniff
 
 router = APIRouter(tags=["data exchange"])
 
-ImportRole = Annotated[User, Depends(require_roles("land_bureau"))]
+ImportRole = Annotated[User, Depends(require_capability("imports_data"))]
 
 
 @router.post(

@@ -10,16 +10,19 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 import folium
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from api.deps import Conn, CurrentUser, require_roles
+from api.deps import Conn, CurrentUser, require_layer
 from parkgis import maps
+from parkgis.access import User
 from parkgis.maps import data as map_data
 
 router = APIRouter(tags=["maps"])
 
-INFRASTRUCTURE_ROLES = ("infrastructure", "land_bureau", "admin")
+#: The infrastructure map colours pipes by their CJJ 181 grade, which the defects decide:
+#: the roles of layers/defects.toml open it.
+InfrastructureUser = Annotated[User, Depends(require_layer("defects"))]
 BasemapParam = Annotated[
     Literal["osm", "tianditu", "gaode", "none"] | None,
     Query(description="Override the configured basemap (PARKGIS_BASEMAP) for this page."),
@@ -49,16 +52,15 @@ def promotion_map(
 @router.get(
     "/map/infrastructure",
     response_class=HTMLResponse,
-    summary="Infrastructure map 基础设施地图 (roles infrastructure, land_bureau, admin)",
+    summary="Infrastructure map 基础设施地图 (the roles of the defects layer)",
 )
 def infrastructure_map(
     request: Request,
     conn: Conn,
-    user: CurrentUser,
+    user: InfrastructureUser,
     plan: Annotated[int | None, Query(description="Highlight this repair plan's works.")] = None,
     basemap: BasemapParam = None,
 ) -> Response:
-    require_roles(*INFRASTRUCTURE_ROLES)(user)
     m = maps.infrastructure_map(conn, user.role, _basemap(request, basemap), plan_id=plan)
     return _page(request, m)
 

@@ -7,16 +7,16 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends, Header, Query
 from fastapi.responses import HTMLResponse, Response
 
-from api.deps import Conn, CurrentUser, require_roles
-from parkgis.auth import User
+from api.deps import Conn, CurrentUser, require_layer
+from parkgis.access import User
 from parkgis.errors import ValidationError
 from parkgis.labels.format import Lang
 from parkgis.matching import brochure, enquiry, site
 from parkgis.matching.engine import match
 
 router = APIRouter(tags=["matching"])
-#: Enquiries name investors: the roles of layers/enquiries.toml (promotion, land bureau).
-Staff = Annotated[User, Depends(require_roles("promotion", "land_bureau"))]
+#: Enquiries name investors: the roles of layers/enquiries.toml.
+Staff = Annotated[User, Depends(require_layer("enquiries"))]
 _TOP = (
     "sites listed per group (fits, near misses); default [matching] default_top (50); "
     "`totals` always counts them all"

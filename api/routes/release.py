@@ -9,8 +9,9 @@ from fastapi import APIRouter, Depends, Header, Query, Response
 from fastapi.responses import HTMLResponse
 from pydantic import AfterValidator, BaseModel, Field
 
-from api.deps import Conn, CurrentUser, require_roles
-from parkgis.auth import User
+from api.deps import Conn, CurrentUser, require_capability, require_layer
+from parkgis import access
+from parkgis.access import User
 from parkgis.catalogue import get_layer
 from parkgis.errors import PermissionDeniedError, ValidationError
 from parkgis.labels.format import Lang
@@ -19,9 +20,9 @@ from parkgis.release import auctions, cases, dossier, efficiency, idle, pipeline
 router = APIRouter(tags=["release"])
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-LandBureau = Annotated[User, Depends(require_roles("land_bureau"))]
-CaseReader = Annotated[User, Depends(require_roles("land_bureau", "court", "department"))]
-CourtWriter = Annotated[User, Depends(require_roles("court"))]
+LandBureau = Annotated[User, Depends(require_capability("screens_land"))]
+CaseReader = Annotated[User, Depends(require_layer("cases"))]
+CourtWriter = Annotated[User, Depends(require_capability("writes_cases"))]
 AsOf = Annotated[
     date | None,
     Query(description="reference date (default today), 1900-01-01..2999-12-31"),
@@ -174,7 +175,7 @@ def create_case(
     conn: Conn, user: CourtWriter, body: CaseIn, response: Response, as_of: AsOf = None
 ) -> dict[str, Any]:
     data = body.model_dump()
-    data["court"] = cases.court_for_new_case(user, body.court, DEFAULT_COURT)
+    data["court"] = cases.court_for_new_case(conn, user, body.court, DEFAULT_COURT)
     case = cases.create_case(conn, **data, as_of=as_of)
     response.headers["ETag"] = f'"{case["version"]}"'
     return case
@@ -261,7 +262,7 @@ def list_tasks(
     open_only: bool = False,
     as_of: AsOf = None,
 ) -> list[dict[str, Any]]:
-    if user.role == "department":
+    if access.role_of(conn, user).department_scoped:
         if department and department != user.department_code:
             raise PermissionDeniedError(
                 message="部门用户只能查看本部门的任务",
@@ -293,4 +294,4 @@ def patch_task(
 
 @router.get("/release/pipeline", summary="Land on its way back to the market")
 def release_pipeline(conn: Conn, user: CurrentUser, as_of: AsOf = None) -> list[dict[str, Any]]:
-    return pipeline.pipeline_for(conn, user.role, as_of)
+    return pipeline.pipeline_for(conn, user, as_of)

@@ -11,15 +11,16 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
-from api.deps import Conn, require_roles
-from parkgis.auth import User
+from api.deps import Conn, require_capability, require_layer
+from parkgis.access import User
 from parkgis.labels.format import Lang
 from parkgis.repairs import network, outputs, plan, roads, trace
 
 router = APIRouter(tags=["repairs 管网与道路修复"])
 
-Reader = Annotated[User, Depends(require_roles("infrastructure", "land_bureau", "promotion"))]
-Planner = Annotated[User, Depends(require_roles("infrastructure"))]
+#: The network (traces, checks, assessments, plans): the roles of layers/pipes.toml.
+Reader = Annotated[User, Depends(require_layer("pipes"))]
+Planner = Annotated[User, Depends(require_capability("plans_repairs"))]
 
 
 @router.get("/network/trace", summary="上下游追踪 / trace up- or downstream (GeoJSON + lists)")

@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, text
 
-from parkgis.auth import User, authenticate
+from parkgis.access.users import User, authenticate
 from parkgis.config import get_rules
 
 #: Characters of a session token (secrets.token_urlsafe(32) gives 43).

@@ -124,9 +124,10 @@ def release_pipeline(
     Wraps :func:`parkgis.release.pipeline.pipeline_for` (idle-land recovery, MLR Order 53
     Art. 14; estate sales, Enterprise Bankruptcy Law Art. 112).
     """
+    from parkgis.access import User
     from parkgis.release.pipeline import pipeline_for
 
-    return _frame(pipeline_for(conn, role, as_of))
+    return _frame(pipeline_for(conn, User(name="notebook", role=role), as_of))
 
 
 def match(

@@ -18,8 +18,6 @@ from typing import Any
 from parkgis.catalogue.viewers import ViewerLayer, viewer_layer
 from parkgis.errors import NotFoundError, PermissionDeniedError
 
-ALL_ROLES = ("public", "promotion", "infrastructure", "department", "land_bureau", "court", "admin")
-
 
 @dataclass(frozen=True)
 class Field:

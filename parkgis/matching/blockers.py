@@ -19,12 +19,12 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from parkgis.access import get_role
 from parkgis.catalogue import get_layer
 from parkgis.config import get_rules
 from parkgis.labels import format as fmt
 from parkgis.release.returns import BASIS
 
-STAFF_ROLES = ("promotion", "infrastructure", "department", "land_bureau", "court", "admin")
 _STATUS_ZH = {
     "planned": "规划",
     "under_construction": "在建",
@@ -104,9 +104,10 @@ def site_blockers(
     # catalogue lets see them (layers/encumbrances.toml, layers/cases.toml).
     enc_layer, case_layer = get_layer("encumbrances"), get_layer("cases")
     see_holder = enc_layer.can_see(role) and enc_layer.field("holder").visible(role)
-    # The promotion office also gets the case number (published by the court on the national
-    # bankruptcy information platform) to know whom to ask about the release date.
-    see_case_no = role == "promotion" or (
+    # A role that reads every case (the promotion office too) gets the case number (published
+    # by the court on the national bankruptcy information platform) to know whom to ask
+    # about the release date.
+    see_case_no = get_role(conn, role).sees_all_cases or (
         case_layer.can_see(role) and case_layer.field("case_no").visible(role)
     )
     out: list[dict[str, Any]] = []

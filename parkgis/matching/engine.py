@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 from sqlalchemy import Connection, text
 
-from parkgis.auth import ANONYMOUS
+from parkgis.access import ANONYMOUS, get_role
 from parkgis.catalogue import get_layer
 from parkgis.config import get_rules
 from parkgis.errors import AuthenticationError, PermissionDeniedError
@@ -315,7 +315,7 @@ def match(
         "count": int(rejected_rows.sum()),
     }
     counts |= {n: int((rejected_rows & (r == 0.0)).sum()) for n, r in checks.items()}
-    staff = role in blk.STAFF_ROLES
+    staff = get_role(conn, role).staff
     departments = _departments(conn) if staff else {}
     fits: list[dict[str, Any]] = []
     near: list[dict[str, Any]] = []

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
+from parkgis.access import get_role
 from parkgis.catalogue import get_layer
 from parkgis.config import get_rules
 from parkgis.errors import NotFoundError, ValidationError
@@ -104,7 +105,7 @@ def site_detail(
         returns["recovery_from"] = ret["recovery_from"]
     work = {**facts, **returns, "status": status, "available_from": available,
             "has_access": dist is not None}  # fmt: skip
-    staff = role in blk.STAFF_ROLES
+    staff = get_role(conn, role).staff
     if staff:
         departments = {
             r.code: r.label_zh for r in conn.execute(text("SELECT code, label_zh FROM department"))

@@ -9,13 +9,8 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
-from parkgis.auth import User
 from parkgis.config import get_rules
 from parkgis.errors import NotFoundError, StaleVersionError
-
-#: Roles that read every bankruptcy case (the others see those of their court or
-#: department, or none); the policies of postgis/sql/70_security.sql say the same.
-SEES_ALL_CASES = ("admin", "land_bureau", "promotion")
 
 
 def rules(section: str) -> dict[str, Any]:
@@ -59,24 +54,3 @@ def check_version(conn: Connection, table: str, row_id: int, expected: int) -> N
             expected=int(current),
             found=int(expected),
         )
-
-
-def case_scope(user: User, alias: str = "c") -> tuple[str, dict[str, Any]]:
-    """SQL predicate on ``bankruptcy_case`` ``alias``: the cases ``user`` may see, with params.
-
-    The first wall: a court sees its own court's cases, a department the cases in which it
-    has a joint task, the public and the infrastructure office none. The row-level security
-    policies (postgis/sql/70_security.sql) refuse the same rows again in the database.
-    ``alias`` is one of our own SQL aliases (never user input).
-    """
-    if user.role in SEES_ALL_CASES:
-        return "true", {}
-    if user.role == "court":
-        return f"{alias}.court = :scope_court", {"scope_court": user.court or ""}
-    if user.role == "department":
-        return (
-            f"EXISTS (SELECT 1 FROM joint_task scope_t WHERE scope_t.case_id = {alias}.id "
-            "AND scope_t.department_code = :scope_department)",
-            {"scope_department": user.department_code or ""},
-        )
-    return "false", {}

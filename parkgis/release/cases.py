@@ -13,14 +13,14 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
-from parkgis.auth import User
+from parkgis.access import User, case_scope, role_of
 from parkgis.config import get_settings
 from parkgis.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
 from parkgis.inputs import parse_date
 from parkgis.labels import codes
 from parkgis.labels import format as fmt
 from parkgis.labels.format import Lang
-from parkgis.release._common import case_scope, check_version, today
+from parkgis.release._common import check_version, today
 from parkgis.release.case_numbers import (
     checked_case_number,
     parse_case_number,
@@ -72,7 +72,7 @@ def check_case_scope(conn: Connection, case_id: int, user: User) -> None:
 
     404 rather than 403: a court must not learn that another court's case exists.
     """
-    where, params = case_scope(user)
+    where, params = case_scope(conn, user)
     seen = conn.execute(
         text(f"SELECT 1 FROM bankruptcy_case c WHERE c.id = :id AND {where}"),
         {"id": case_id, **params},
@@ -81,9 +81,9 @@ def check_case_scope(conn: Connection, case_id: int, user: User) -> None:
         raise _not_found(case_id)
 
 
-def court_for_new_case(user: User, court: str | None, default: str) -> str:
-    """The court a new case is registered at: a court user's own (others refused, 403)."""
-    if user.role != "court":
+def court_for_new_case(conn: Connection, user: User, court: str | None, default: str) -> str:
+    """The court a new case is registered at: a court's user's own (others refused, 403)."""
+    if not role_of(conn, user).court_scoped:
         return court or default
     if court and court != user.court:
         raise PermissionDeniedError(
@@ -310,7 +310,7 @@ def list_cases(
 ) -> list[dict[str, Any]]:
     """Every case (``user``: those it may see) with its stage, next deadline and overdue counts."""
     day = today(as_of)
-    where, params = case_scope(user) if user is not None else ("true", {})
+    where, params = case_scope(conn, user) if user is not None else ("true", {})
     ids = conn.execute(
         text(f"SELECT c.id FROM bankruptcy_case c WHERE {where} ORDER BY c.applied_on, c.id"),
         params,

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
+from parkgis.access import User, role_of
 from parkgis.calendar import add_days
 from parkgis.errors import ConflictError, NotFoundError
 from parkgis.release._common import check_version, rules, today
@@ -179,19 +180,20 @@ PROMOTION_KEYS = (
 )
 
 
-def pipeline_for(conn: Connection, role: str, as_of: date | None = None) -> list[dict[str, Any]]:
-    """The pipeline as ``role`` may see it: the public only 'expected available from <date>'.
+def pipeline_for(conn: Connection, user: User, as_of: date | None = None) -> list[dict[str, Any]]:
+    """The pipeline as ``user`` may see it (its role's ``pipeline_view``, the role table).
 
-    Roles that see the cases get the supply of the cases they see; the others (public,
-    infrastructure, departments) the dates of every open case, without the cases.
+    ``cases``: the supply of the cases the user sees, with the cases; ``sites``: the sites
+    and why they come back; ``dates`` (the public, infrastructure, departments): only
+    'expected available from <date>' for the parcels of every open case.
     """
-    detailed = role in ("land_bureau", "court", "admin", "promotion")
-    rows = upcoming_supply(conn, as_of, dates_only=not detailed)
+    view = role_of(conn, user).pipeline_view
+    rows = upcoming_supply(conn, as_of, dates_only=view == "dates")
     for r in rows:
         r["expected_available_from"] = r["expected_release_on"]
-    if role in ("land_bureau", "court", "admin"):
+    if view == "cases":
         return rows
-    keys = PROMOTION_KEYS if role == "promotion" else PUBLIC_KEYS
+    keys = PROMOTION_KEYS if view == "sites" else PUBLIC_KEYS
     return [{k: r[k] for k in keys} for r in rows if r["expected_release_on"] is not None]
 
 

@@ -13,13 +13,12 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
-from parkgis.auth import User
+from parkgis.access import User, case_scope, may_update_task
 from parkgis.calendar import add_days
 from parkgis.errors import NotFoundError, PermissionDeniedError, ValidationError
-from parkgis.release._common import case_scope, check_version, rules, today
+from parkgis.release._common import check_version, rules, today
 
 #: Which department's tasks a non-department role may update (admin: all).
-ROLE_DEPARTMENT = {"court": "court", "land_bureau": "natural_res"}
 
 _SELECT = """
 SELECT t.id, t.case_id, c.case_no, c.application_no, f.name AS debtor_name, t.kind,
@@ -134,7 +133,7 @@ def list_tasks(
     where: list[str] = ["true"]
     params: dict[str, Any] = {}
     if user is not None:
-        scope, scope_params = case_scope(user)
+        scope, scope_params = case_scope(conn, user)
         where.append(scope)
         params.update(scope_params)
     if department:
@@ -162,15 +161,6 @@ def get_task(conn: Connection, task_id: int, as_of: date | None = None) -> dict[
     return _decorate(dict(row), today(as_of))
 
 
-def may_update(user: User, department_code: str) -> bool:
-    """Departments update their own tasks; court and land bureau theirs; admin all."""
-    if user.role == "admin":
-        return True
-    if user.role == "department":
-        return user.department_code == department_code
-    return ROLE_DEPARTMENT.get(user.role) == department_code
-
-
 _EDITABLE = ("status", "evidence", "evidence_ref", "completed_on", "deadline_on")
 
 
@@ -186,7 +176,7 @@ def update_task(
     from parkgis.release.pipeline import refresh_expected_release
 
     task = get_task(conn, task_id, as_of)
-    scope, params = case_scope(user)
+    scope, params = case_scope(conn, user)
     if not conn.execute(
         text(f"SELECT {scope} FROM bankruptcy_case c WHERE c.id = :case_id"),
         {**params, "case_id": task["case_id"]},
@@ -198,7 +188,7 @@ def update_task(
             field="id",
             found=task_id,
         )
-    if not may_update(user, task["department_code"]):
+    if not may_update_task(conn, user, task["department_code"]):
         raise PermissionDeniedError(
             message=f"您（{user.role}/{user.department_code or '-'}）无权修改"
             f"{task['department_zh']}的任务",

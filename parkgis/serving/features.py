@@ -20,7 +20,7 @@ from urllib.parse import urlencode
 
 from sqlalchemy import Connection, text
 
-from parkgis.auth import User
+from parkgis.access import User
 from parkgis.catalogue import Layer
 from parkgis.config import get_rules, get_settings
 from parkgis.errors import NotFoundError

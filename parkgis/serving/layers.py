@@ -16,7 +16,7 @@ from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Connection, text
 
-from parkgis.auth import User
+from parkgis.access import User
 from parkgis.catalogue import Field, Layer, get_layer, load_catalogue
 from parkgis.errors import AuthenticationError, NotFoundError, PermissionDeniedError
 
@@ -110,6 +110,28 @@ def json_type(f: Field) -> dict[str, Any]:
     return {"type": "string"}
 
 
+def _filter_source(conn: Connection, layer: Layer) -> str:
+    """The layer's row filters and the source of the ``logic`` functions they call (the
+    scope functions of the access rules, postgis/sql/70_security.sql), recursively."""
+    source = " ".join(layer.row_filter.values())
+    pending, seen = set(re.findall(r"logic\.([a-z_]+)\(", source)), set()
+    while pending:
+        name = pending.pop()
+        seen.add(name)
+        body = " ".join(
+            conn.execute(
+                text(
+                    "SELECT p.prosrc FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n "
+                    "ON n.oid = p.pronamespace WHERE n.nspname = 'logic' AND p.proname = :f"
+                ),
+                {"f": name},
+            ).scalars()
+        )
+        source += " " + body
+        pending |= set(re.findall(r"logic\.([a-z_]+)\(", body)) - seen
+    return source
+
+
 def _dependency_tables(conn: Connection, layer: Layer) -> tuple[str, ...]:
     """Base tables the layer reads, through views and its row filters (cached)."""
     if layer.id in _deps:
@@ -119,7 +141,7 @@ def _dependency_tables(conn: Connection, layer: Layer) -> tuple[str, ...]:
             text("SELECT logic.relation_tables(CAST(:rel AS regclass))"), {"rel": relation(layer)}
         ).scalars()
     )
-    words = set(re.findall(r"[a-z_][a-z0-9_]*", " ".join(layer.row_filter.values())))
+    words = set(re.findall(r"[a-z_][a-z0-9_]*", _filter_source(conn, layer)))
     if words:
         public = conn.execute(
             text("SELECT tablename::text FROM pg_tables WHERE schemaname = 'public'")

@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
-from parkgis.auth import User
+from parkgis.access import User
 from parkgis.catalogue import Layer
 from parkgis.config import get_rules, get_settings
 from parkgis.serving.features import extent

@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
-from parkgis.auth import User
+from parkgis.access import User, can
 from parkgis.labels import codes
 from parkgis.labels import format as fmt
 from parkgis.labels.format import Lang
@@ -25,7 +25,6 @@ from parkgis.release import cases, dossier
 from parkgis.workspace import auctions
 
 #: Roles that record stage transitions and auctions (the court of the case; admin).
-WRITERS = ("court", "admin")
 #: Facts a transition to a stage needs besides its date (form field, input kind).
 STAGE_NEEDS: dict[str, tuple[tuple[str, str], ...]] = {
     "accepted": (("case_no", "text"), ("administrator", "text")),
@@ -271,7 +270,7 @@ def case_page(conn: Connection, user: User, case_id: int, day: date, lang: Lang)
         (_tr(lang, "申请日", "Applied on"), fmt.date(case["applied_on"], lang)),
         (_tr(lang, "预计土地释放", "Land back"), fmt.date(case["expected_release_on"], lang)),
     ]
-    may_write = user.role in WRITERS
+    may_write = can(conn, user, "writes_cases")
     return {
         "id": case_id,
         "title": _case_title(case, lang),

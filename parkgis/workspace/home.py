@@ -21,13 +21,12 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
-from parkgis.auth import User
+from parkgis.access import User, case_scope, role_of
 from parkgis.catalogue import get_layer
 from parkgis.config import get_rules
 from parkgis.labels import format as fmt
 from parkgis.labels.format import Lang
 from parkgis.release import cases, tasks
-from parkgis.release._common import case_scope
 
 #: Enquiry statuses that count as new for the promotion office.
 NEW_ENQUIRY_STATUSES = ("submitted", "open")
@@ -99,7 +98,7 @@ def _task_item(task: dict[str, Any], lang: Lang) -> Item:
 
 def task_section(conn: Connection, user: User, day: date, lang: Lang) -> Section:
     """Open joint tasks overdue or due soon, most overdue first."""
-    department = user.department_code if user.role == "department" else None
+    department = user.department_code if role_of(conn, user).department_scoped else None
     soon = _windows()["task_due_soon_days"]
     rows = tasks.list_tasks(conn, department=department, as_of=day, open_only=True, user=user)
     due = [t for t in rows if t["days_left"] is not None and t["days_left"] <= soon]
@@ -127,7 +126,7 @@ def task_section(conn: Connection, user: User, day: date, lang: Lang) -> Section
 def deadline_section(conn: Connection, user: User, day: date, lang: Lang) -> Section:
     """Statutory deadlines of the user's cases due within the window, or overdue."""
     window = _windows()["deadline_window_days"]
-    where, params = case_scope(user)
+    where, params = case_scope(conn, user)
     ids = conn.execute(
         text(f"SELECT c.id FROM bankruptcy_case c WHERE {where} ORDER BY c.id"), params
     ).scalars()

@@ -10,8 +10,10 @@
 --   * Requests run as the role parkgis_app (NOLOGIN, not the owner of any table):
 --     api/deps.py get_conn does SET LOCAL ROLE parkgis_app and sets, transaction-local,
 --     parkgis.role, parkgis.court and parkgis.department from the API key's user.
---   * The policies below read those settings. Unset settings mean the public role,
---     which sees no row of the protected tables.
+--   * The policies below read those settings, and what the caller's role may do from the
+--     role table (its capability columns, migration 0006) through logic.app_can: no role
+--     is named here, so a new role is a row of that table. Unset settings mean the public
+--     role, which sees no row of the protected tables.
 --   * The owner (the user parkgis connects as: migrations, the command line, the demo
 --     loader, the authentication lookup of app_user) is not subject to the policies
 --     (no FORCE ROW LEVEL SECURITY): administrators act as the owner.
@@ -90,27 +92,49 @@ $$;
 COMMENT ON FUNCTION logic.app_department() IS
   'Department code of a department-role API user (parkgis.department)';
 
+-- What the caller's role may do: one capability column of the role table (migration 0006
+-- documents them). An unknown role has none; an unknown capability is an error, so a typo
+-- in a policy fails loudly instead of refusing silently. Policies call it as
+-- (SELECT logic.app_can('...')), evaluated once per statement.
+CREATE FUNCTION logic.app_can(capability text) RETURNS boolean
+LANGUAGE plpgsql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    caps jsonb;
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute
+                    WHERE attrelid = 'public.role'::regclass AND attname = capability
+                      AND atttypid = 'boolean'::regtype AND NOT attisdropped) THEN
+        RAISE EXCEPTION 'unknown capability %', capability
+            USING HINT = 'a boolean column of table role (migration 0006)';
+    END IF;
+    SELECT to_jsonb(r) INTO caps FROM public.role r WHERE r.code = logic.app_role();
+    RETURN coalesce((caps ->> capability)::boolean, false);
+END
+$$;
+COMMENT ON FUNCTION logic.app_can(text) IS
+  'Whether the role of this transaction''s API user has a capability (a boolean column of role)';
+
 CREATE FUNCTION logic.sees_all_cases() RETURNS boolean LANGUAGE sql STABLE PARALLEL SAFE AS $$
-    SELECT logic.app_role() IN ('admin', 'land_bureau', 'promotion')
+    SELECT logic.app_can('sees_all_cases')
 $$;
 COMMENT ON FUNCTION logic.sees_all_cases() IS
-  'Roles that read every case: admin, land bureau, promotion (matching blockers)';
+  'Whether the caller''s role reads every case (role.sees_all_cases)';
 
 -- The cases of a court or of a department, read as the owner: a policy of joint_task
 -- that read bankruptcy_case under its own policy (and back) would recurse.
 CREATE FUNCTION logic.scope_case_ids() RETURNS bigint[]
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-    SELECT CASE logic.app_role()
-        WHEN 'court' THEN ARRAY(
+    SELECT CASE
+        WHEN logic.app_can('court_scoped') THEN ARRAY(
             SELECT c.id FROM public.bankruptcy_case c WHERE c.court = logic.app_court())
-        WHEN 'department' THEN ARRAY(
+        WHEN logic.app_can('department_scoped') THEN ARRAY(
             SELECT DISTINCT t.case_id FROM public.joint_task t
              WHERE t.department_code = logic.app_department())
         ELSE '{}'::bigint[]
     END
 $$;
 COMMENT ON FUNCTION logic.scope_case_ids() IS
-  'Ids of the cases a court user (its court) or a department (it has a joint task) may see';
+  'Ids of the cases a court''s user (its court) or a department''s (it has a joint task) may see';
 
 CREATE FUNCTION logic.scope_parcel_ids() RETURNS bigint[]
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
@@ -119,6 +143,38 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 $$;
 COMMENT ON FUNCTION logic.scope_parcel_ids() IS
   'Parcels of the cases in the caller''s scope (their encumbrances are visible to it)';
+
+CREATE FUNCTION logic.scope_firm_ids() RETURNS bigint[]
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+    SELECT ARRAY(SELECT DISTINCT c.debtor_firm_id FROM public.bankruptcy_case c
+                  WHERE c.id = ANY (logic.scope_case_ids()) AND c.debtor_firm_id IS NOT NULL)
+$$;
+COMMENT ON FUNCTION logic.scope_firm_ids() IS
+  'Debtors of the cases in the caller''s scope (the firms a court or a department works on)';
+
+-- A user of a court-scoped role belongs to one court, of a department-scoped role to one
+-- department; no other user has a court (the role row says which, migration 0006).
+CREATE FUNCTION logic.check_user_scope() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    r public.role;
+BEGIN
+    SELECT * INTO r FROM public.role WHERE code = NEW.role;
+    IF r.court_scoped IS DISTINCT FROM (NEW.court IS NOT NULL) THEN
+        RAISE EXCEPTION 'user % of role %: a court is %', NEW.name, NEW.role,
+            CASE WHEN r.court_scoped THEN 'required' ELSE 'not allowed' END
+            USING ERRCODE = 'check_violation';
+    END IF;
+    IF r.department_scoped AND NEW.department_code IS NULL THEN
+        RAISE EXCEPTION 'user % of role %: a department is required', NEW.name, NEW.role
+            USING ERRCODE = 'check_violation';
+    END IF;
+    RETURN NEW;
+END
+$$;
+DROP TRIGGER IF EXISTS app_user_scope ON public.app_user;
+CREATE TRIGGER app_user_scope BEFORE INSERT OR UPDATE OF role, court, department_code
+    ON public.app_user FOR EACH ROW EXECUTE FUNCTION logic.check_user_scope();
 
 -- 3. The two sanctioned openings (SECURITY DEFINER, narrow) ---------------------------
 
@@ -130,8 +186,7 @@ CREATE FUNCTION logic.set_expected_release(target bigint, release_on date) RETUR
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF current_setting('role') <> 'none'
-       AND NOT (logic.app_role() IN ('admin', 'land_bureau')
-                OR target = ANY (logic.scope_case_ids())) THEN
+       AND NOT (logic.app_can('manages_tasks') OR target = ANY (logic.scope_case_ids())) THEN
         RAISE EXCEPTION 'case % is outside the scope of role %', target, logic.app_role()
             USING ERRCODE = 'insufficient_privilege',
                   HINT = 'row-level security policy of bankruptcy_case (postgis/sql/70_security.sql)';
@@ -162,33 +217,45 @@ COMMENT ON FUNCTION logic.case_release_dates() IS
 -- No TO clause: they bind every role but the owner (and superusers), so a restore into a
 -- cluster without parkgis_app still succeeds. Permissive policies of one command are OR-ed.
 
+-- Cases: read by the roles that read every case and in the caller's scope; written by the
+-- roles that write cases, each within what it reads (a court: its own court's cases).
 ALTER TABLE public.bankruptcy_case ENABLE ROW LEVEL SECURITY;
 DROP POLICY IF EXISTS scope_read ON public.bankruptcy_case;
 DROP POLICY IF EXISTS scope_insert ON public.bankruptcy_case;
 DROP POLICY IF EXISTS scope_update ON public.bankruptcy_case;
 DROP POLICY IF EXISTS scope_delete ON public.bankruptcy_case;
 CREATE POLICY scope_read ON public.bankruptcy_case FOR SELECT USING (
-    logic.sees_all_cases()
-    OR (logic.app_role() = 'court' AND court = logic.app_court())
-    OR (logic.app_role() = 'department' AND id = ANY ((SELECT logic.scope_case_ids())::bigint[])));
+    (SELECT logic.app_can('sees_all_cases'))
+    OR ((SELECT logic.app_can('court_scoped')) AND court = logic.app_court())
+    OR ((SELECT logic.app_can('department_scoped'))
+        AND id = ANY ((SELECT logic.scope_case_ids())::bigint[])));
 CREATE POLICY scope_insert ON public.bankruptcy_case FOR INSERT WITH CHECK (
-    logic.app_role() = 'admin' OR (logic.app_role() = 'court' AND court = logic.app_court()));
+    (SELECT logic.app_can('writes_cases'))
+    AND ((SELECT logic.app_can('sees_all_cases'))
+         OR ((SELECT logic.app_can('court_scoped')) AND court = logic.app_court())));
 CREATE POLICY scope_update ON public.bankruptcy_case FOR UPDATE USING (
-    logic.app_role() = 'admin' OR (logic.app_role() = 'court' AND court = logic.app_court()))
+    (SELECT logic.app_can('writes_cases'))
+    AND ((SELECT logic.app_can('sees_all_cases'))
+         OR ((SELECT logic.app_can('court_scoped')) AND court = logic.app_court())))
     WITH CHECK (
-    logic.app_role() = 'admin' OR (logic.app_role() = 'court' AND court = logic.app_court()));
+    (SELECT logic.app_can('writes_cases'))
+    AND ((SELECT logic.app_can('sees_all_cases'))
+         OR ((SELECT logic.app_can('court_scoped')) AND court = logic.app_court())));
 CREATE POLICY scope_delete ON public.bankruptcy_case FOR DELETE USING (
-    logic.app_role() = 'admin' OR (logic.app_role() = 'court' AND court = logic.app_court()));
+    (SELECT logic.app_can('writes_cases'))
+    AND ((SELECT logic.app_can('sees_all_cases'))
+         OR ((SELECT logic.app_can('court_scoped')) AND court = logic.app_court())));
 
--- Rows of a case: read in the case's scope, written by admin and the case's court.
+-- Rows of a case: read in the case's scope, written by the roles that write cases within it.
 DO $$
 DECLARE
     t text;
     read_rule CONSTANT text :=
-        'logic.sees_all_cases() OR case_id = ANY ((SELECT logic.scope_case_ids())::bigint[])';
+        '(SELECT logic.app_can(''sees_all_cases'')) '
+        'OR case_id = ANY ((SELECT logic.scope_case_ids())::bigint[])';
     write_rule CONSTANT text :=
-        'logic.app_role() = ''admin'' OR (logic.app_role() = ''court'' '
-        'AND case_id = ANY ((SELECT logic.scope_case_ids())::bigint[]))';
+        '(SELECT logic.app_can(''writes_cases'')) AND ((SELECT logic.app_can(''sees_all_cases'')) '
+        'OR case_id = ANY ((SELECT logic.scope_case_ids())::bigint[]))';
 BEGIN
     FOREACH t IN ARRAY ARRAY['case_event', 'case_parcel', 'auction'] LOOP
         EXECUTE format('ALTER TABLE public.%I ENABLE ROW LEVEL SECURITY', t);
@@ -208,8 +275,9 @@ END
 $$;
 
 -- Joint tasks: read in the case's scope (a department sees the other tasks of its cases,
--- as in the dossier); written by admin, the land bureau (imports, its own tasks) and the
--- case's court; a department updates only its own tasks and cannot hand them on.
+-- as in the dossier); written by the roles that manage tasks (imports, their own tasks)
+-- and those that write the case; a department's role updates only its own department's
+-- tasks and cannot hand them on.
 ALTER TABLE public.joint_task ENABLE ROW LEVEL SECURITY;
 DROP POLICY IF EXISTS scope_read ON public.joint_task;
 DROP POLICY IF EXISTS scope_insert ON public.joint_task;
@@ -217,60 +285,72 @@ DROP POLICY IF EXISTS scope_update ON public.joint_task;
 DROP POLICY IF EXISTS department_update ON public.joint_task;
 DROP POLICY IF EXISTS scope_delete ON public.joint_task;
 CREATE POLICY scope_read ON public.joint_task FOR SELECT USING (
-    logic.sees_all_cases() OR case_id = ANY ((SELECT logic.scope_case_ids())::bigint[]));
+    (SELECT logic.app_can('sees_all_cases'))
+    OR case_id = ANY ((SELECT logic.scope_case_ids())::bigint[]));
 CREATE POLICY scope_insert ON public.joint_task FOR INSERT WITH CHECK (
-    logic.app_role() IN ('admin', 'land_bureau')
-    OR (logic.app_role() = 'court' AND case_id = ANY ((SELECT logic.scope_case_ids())::bigint[])));
+    (SELECT logic.app_can('manages_tasks'))
+    OR ((SELECT logic.app_can('writes_cases'))
+        AND case_id = ANY ((SELECT logic.scope_case_ids())::bigint[])));
 CREATE POLICY scope_update ON public.joint_task FOR UPDATE USING (
-    logic.app_role() IN ('admin', 'land_bureau')
-    OR (logic.app_role() = 'court' AND case_id = ANY ((SELECT logic.scope_case_ids())::bigint[])))
+    (SELECT logic.app_can('manages_tasks'))
+    OR ((SELECT logic.app_can('writes_cases'))
+        AND case_id = ANY ((SELECT logic.scope_case_ids())::bigint[])))
     WITH CHECK (
-    logic.app_role() IN ('admin', 'land_bureau')
-    OR (logic.app_role() = 'court' AND case_id = ANY ((SELECT logic.scope_case_ids())::bigint[])));
+    (SELECT logic.app_can('manages_tasks'))
+    OR ((SELECT logic.app_can('writes_cases'))
+        AND case_id = ANY ((SELECT logic.scope_case_ids())::bigint[])));
 CREATE POLICY department_update ON public.joint_task FOR UPDATE USING (
-    logic.app_role() = 'department' AND department_code = logic.app_department())
-    WITH CHECK (logic.app_role() = 'department' AND department_code = logic.app_department());
+    (SELECT logic.app_can('department_scoped')) AND department_code = logic.app_department())
+    WITH CHECK (
+    (SELECT logic.app_can('department_scoped')) AND department_code = logic.app_department());
 CREATE POLICY scope_delete ON public.joint_task FOR DELETE USING (
-    logic.app_role() IN ('admin', 'land_bureau')
-    OR (logic.app_role() = 'court' AND case_id = ANY ((SELECT logic.scope_case_ids())::bigint[])));
+    (SELECT logic.app_can('manages_tasks'))
+    OR ((SELECT logic.app_can('writes_cases'))
+        AND case_id = ANY ((SELECT logic.scope_case_ids())::bigint[])));
 
 -- Encumbrances (mortgage holders and amounts, seizures): every one for the roles that read
--- all cases; for a court or a department those on the parcels of its cases, and for a
--- court its own seizures. Written by admin and the land bureau (the registrar, imports);
--- a court writes only seizures it holds.
+-- all cases; for a court's or a department's role those on the parcels of its cases, and
+-- for a court's its own seizures. Written by the roles that write encumbrances (the
+-- registrar, imports); a court's role that writes cases writes only seizures it holds.
 ALTER TABLE public.encumbrance ENABLE ROW LEVEL SECURITY;
 DROP POLICY IF EXISTS scope_read ON public.encumbrance;
 DROP POLICY IF EXISTS scope_insert ON public.encumbrance;
 DROP POLICY IF EXISTS scope_update ON public.encumbrance;
 DROP POLICY IF EXISTS scope_delete ON public.encumbrance;
 CREATE POLICY scope_read ON public.encumbrance FOR SELECT USING (
-    logic.sees_all_cases()
+    (SELECT logic.app_can('sees_all_cases'))
     OR parcel_id = ANY ((SELECT logic.scope_parcel_ids())::bigint[])
-    OR (logic.app_role() = 'court' AND kind = 'seizure' AND holder = logic.app_court()));
+    OR ((SELECT logic.app_can('court_scoped')) AND kind = 'seizure'
+        AND holder = logic.app_court()));
 CREATE POLICY scope_insert ON public.encumbrance FOR INSERT WITH CHECK (
-    logic.app_role() IN ('admin', 'land_bureau')
-    OR (logic.app_role() = 'court' AND kind = 'seizure' AND holder = logic.app_court()));
+    (SELECT logic.app_can('writes_encumbrances'))
+    OR ((SELECT logic.app_can('court_scoped')) AND (SELECT logic.app_can('writes_cases'))
+        AND kind = 'seizure' AND holder = logic.app_court()));
 CREATE POLICY scope_update ON public.encumbrance FOR UPDATE USING (
-    logic.app_role() IN ('admin', 'land_bureau')
-    OR (logic.app_role() = 'court' AND kind = 'seizure' AND holder = logic.app_court()))
+    (SELECT logic.app_can('writes_encumbrances'))
+    OR ((SELECT logic.app_can('court_scoped')) AND (SELECT logic.app_can('writes_cases'))
+        AND kind = 'seizure' AND holder = logic.app_court()))
     WITH CHECK (
-    logic.app_role() IN ('admin', 'land_bureau')
-    OR (logic.app_role() = 'court' AND kind = 'seizure' AND holder = logic.app_court()));
+    (SELECT logic.app_can('writes_encumbrances'))
+    OR ((SELECT logic.app_can('court_scoped')) AND (SELECT logic.app_can('writes_cases'))
+        AND kind = 'seizure' AND holder = logic.app_court()));
 CREATE POLICY scope_delete ON public.encumbrance FOR DELETE USING (
-    logic.app_role() IN ('admin', 'land_bureau')
-    OR (logic.app_role() = 'court' AND kind = 'seizure' AND holder = logic.app_court()));
+    (SELECT logic.app_can('writes_encumbrances'))
+    OR ((SELECT logic.app_can('court_scoped')) AND (SELECT logic.app_can('writes_cases'))
+        AND kind = 'seizure' AND holder = logic.app_court()));
 
 -- History holds the before and after of every row, case data included: the history of
--- the protected tables is read by the roles that read every case (users' by admin only);
--- requests append (the history triggers run as the caller) and never rewrite it.
+-- the protected tables is read by the roles that read every case (users' by the roles
+-- that administer); requests append (the history triggers run as the caller) and never
+-- rewrite it.
 ALTER TABLE public.history ENABLE ROW LEVEL SECURITY;
 DROP POLICY IF EXISTS scope_read ON public.history;
 DROP POLICY IF EXISTS append ON public.history;
 CREATE POLICY scope_read ON public.history FOR SELECT USING (
     table_name <> ALL (ARRAY['bankruptcy_case', 'case_event', 'case_parcel', 'auction',
                              'joint_task', 'encumbrance', 'app_user'])
-    OR logic.app_role() = 'admin'
-    OR (logic.sees_all_cases() AND table_name <> 'app_user'));
+    OR (SELECT logic.app_can('administers'))
+    OR ((SELECT logic.app_can('sees_all_cases')) AND table_name <> 'app_user'));
 CREATE POLICY append ON public.history FOR INSERT WITH CHECK (true);
 
 -- 5. Grants ----------------------------------------------------------------------------
@@ -310,6 +390,8 @@ BEGIN
     IF to_regclass('public.web_session') IS NOT NULL THEN
         REVOKE ALL ON public.web_session FROM parkgis_app;
     END IF;
+    -- The roles' capabilities decide what the policies let through: read, never written.
+    REVOKE INSERT, UPDATE, DELETE ON public.role FROM parkgis_app;
     REVOKE UPDATE, DELETE ON public.history FROM parkgis_app;
     REVOKE INSERT, UPDATE, DELETE ON public.alembic_version FROM parkgis_app;
     REVOKE INSERT, UPDATE, DELETE ON public.court FROM parkgis_app;  -- the court code list

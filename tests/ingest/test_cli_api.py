@@ -12,7 +12,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
 from api.app import create_app
-from parkgis import auth, db
+from parkgis import access, db
 from tests import park
 from tests.ingest import files
 
@@ -74,8 +74,8 @@ def test_http_import_and_export(engine, tmp_path: Path) -> None:  # type: ignore
     with engine.begin() as conn:
         db.set_actor(conn, "pytest")
         park.zone(conn)
-        _, clerk = auth.create_user(conn, f"clerk{os.getpid()}", "land_bureau")
-        _, promo = auth.create_user(conn, f"promo{os.getpid()}", "promotion")
+        _, clerk = access.create_user(conn, f"clerk{os.getpid()}", "land_bureau")
+        _, promo = access.create_user(conn, f"promo{os.getpid()}", "promotion")
     client = TestClient(create_app(engine=engine))
     try:
         gpkg = _parcels_gpkg(tmp_path / "up.gpkg")

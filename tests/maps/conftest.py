@@ -21,11 +21,11 @@ from sqlalchemy import Connection, Engine, create_engine
 from sqlalchemy.pool import NullPool
 
 from api.app import create_app
-from parkgis import auth, db
-from parkgis.catalogue import ALL_ROLES
+from parkgis import access, db
 from parkgis.config import Settings, get_settings
 from tests import park
 from tests.conftest import _create_from_template, _drop
+from tests.roles import ROLES
 
 
 def shows(html: str, text: str) -> bool:
@@ -119,10 +119,10 @@ def map_park(template_name: str) -> Iterator[MapPark]:
         db.set_actor(conn, "pytest")
         ids = build_map_park(conn)
         keys = {}
-        for role in ALL_ROLES:
+        for role in ROLES:
             department = "natural_res" if role == "department" else None
             court = "烈山区人民法院" if role == "court" else None
-            keys[role] = auth.create_user(conn, f"map-{role}", role, department, court)[1]
+            keys[role] = access.create_user(conn, f"map-{role}", role, department, court)[1]
     yield MapPark(url, engine, ids, keys)
     engine.dispose()
     _drop(name)

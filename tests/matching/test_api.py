@@ -18,7 +18,7 @@ from sqlalchemy import Connection, create_engine
 from sqlalchemy.pool import NullPool
 
 from api.app import create_app
-from parkgis import auth, db
+from parkgis import access, db
 from parkgis.release.returns import PUBLIC_FIELDS
 from tests.matching.sites import build_park
 
@@ -34,7 +34,7 @@ def committed(fresh_db: str) -> Iterator[tuple[str, dict[str, int], str]]:
     with eng.begin() as conn:
         db.set_actor(conn, "pytest")
         ids = build_park(conn, dt.date.today())
-        _, key = auth.create_user(conn, "zhaoshang", "promotion")
+        _, key = access.create_user(conn, "zhaoshang", "promotion")
     eng.dispose()
     yield fresh_db, ids, key
 

@@ -14,7 +14,7 @@ from sqlalchemy import create_engine
 from sqlalchemy.pool import NullPool
 
 from api.app import create_app
-from parkgis import auth, db
+from parkgis import access, db
 from parkgis.matching.enquiry import create_enquiry, validate_enquiry
 from tests.matching.sites import build_park
 
@@ -33,10 +33,12 @@ def client(fresh_db: str) -> Iterator[tuple[TestClient, dict[str, int], dict[str
         db.set_actor(conn, "pytest")
         ids = build_park(conn, dt.date.today())
         ids["enquiry"] = create_enquiry(conn, validate_enquiry(conn, ENQUIRY))["id"]
-        keys = {r: auth.create_user(conn, f"pv-{r}", r)[1] for r in ("promotion", "infrastructure")}
+        keys = {
+            r: access.create_user(conn, f"pv-{r}", r)[1] for r in ("promotion", "infrastructure")
+        }
     with TestClient(create_app(engine=eng)) as c:
         yield c, ids, keys
-    auth._cache.clear()
+    access.users._cache.clear()
     eng.dispose()
 
 

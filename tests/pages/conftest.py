@@ -18,7 +18,7 @@ from sqlalchemy import Engine, create_engine
 from sqlalchemy.pool import NullPool
 
 from api.app import create_app
-from parkgis import auth, db
+from parkgis import access, db
 from tests.conftest import _create_from_template, _drop
 from tests.maps.conftest import map_settings
 
@@ -57,7 +57,7 @@ def staff_park(demo_template: str) -> Iterator[StaffPark]:
     with engine.begin() as conn:
         db.set_actor(conn, "pytest")
         for user, role, department, court in USERS:
-            keys[user] = auth.create_user(conn, user, role, department, court)[1]
+            keys[user] = access.create_user(conn, user, role, department, court)[1]
     yield StaffPark(url, engine, keys)
     engine.dispose()
     _drop(name)

@@ -22,7 +22,7 @@ from sqlalchemy import create_engine, text
 
 from api.app import create_app
 from api.vendor import vendor
-from parkgis import auth, db
+from parkgis import access, db
 from tests.maps.conftest import map_settings
 from tests.maps.test_browser import CHROMIUM_ARGS, Watch, _free_port
 from tests.pages.conftest import COURT, StaffPark, sign_in_browser
@@ -207,7 +207,7 @@ def marked_park(staff_park: StaffPark) -> dict[str, Any]:
         conn.execute(text("UPDATE joint_task SET title = :a"), {"a": ATTACK})
         conn.execute(text("UPDATE bankruptcy_case SET administrator = :a"), {"a": ATTACK})
         conn.execute(text("UPDATE investor_enquiry SET project_name = :a"), {"a": ATTACK})
-        _, key = auth.create_user(conn, ATTACK, "admin")
+        _, key = access.create_user(conn, ATTACK, "admin")
     return {"plot_no": parcel.plot_no, "case_id": case_id, "admin_key": key}
 
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import Connection, text
 
-from parkgis import auth
+from parkgis import access
 from parkgis.access import sessions
 from parkgis.errors import AuthenticationError
 
 
 @pytest.fixture
 def clerk_key(conn: Connection) -> str:
-    return auth.create_user(conn, "session-clerk", "court", court="烈山区人民法院")[1]
+    return access.create_user(conn, "session-clerk", "court", court="烈山区人民法院")[1]
 
 
 def test_a_session_names_its_user_and_stores_only_a_hash(conn: Connection, clerk_key: str) -> None:
@@ -42,7 +42,7 @@ def test_sign_out_ends_only_that_session(conn: Connection, clerk_key: str) -> No
 
 def test_revoking_the_user_ends_every_session_at_once(conn: Connection, clerk_key: str) -> None:
     tokens = [sessions.start_session(conn, clerk_key)[0] for _ in range(2)]
-    auth.revoke_user(conn, "session-clerk")
+    access.revoke_user(conn, "session-clerk")
     assert [sessions.session_user(conn, t) for t in tokens] == [None, None]
     live = "SELECT count(*) FROM web_session WHERE revoked_at IS NULL"
     assert conn.execute(text(live)).scalar() == 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
-from parkgis import auth, db
+from parkgis import access, db
 from tests.pages.conftest import StaffPark, form_token, sign_in
 
 
@@ -117,10 +117,10 @@ def test_revoking_a_user_ends_their_sessions_at_once(
 ) -> None:
     with staff_park.engine.begin() as conn:
         db.set_actor(conn, "pytest")
-        _, key = auth.create_user(conn, "soon-gone", "promotion")
+        _, key = access.create_user(conn, "soon-gone", "promotion")
     sign_in(web, key)
     assert web.get("/staff").status_code == 200
     with staff_park.engine.begin() as conn:
-        auth.revoke_user(conn, "soon-gone")
+        access.revoke_user(conn, "soon-gone")
     assert web.get("/staff").status_code == 401
     assert web.get("/enquiries").status_code == 401

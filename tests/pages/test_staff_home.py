@@ -6,7 +6,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Connection, text
 
 from parkgis import workspace
-from parkgis.auth import User
+from parkgis.access import User
 from tests.pages.conftest import AS_OF, COURT, StaffPark, sign_in
 
 CLERK = User("court-clerk", "court", court=COURT)

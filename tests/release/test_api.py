@@ -12,7 +12,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
 from api.app import create_app
-from parkgis import auth, db
+from parkgis import access, db
 from tests import park
 from tests.release.helpers import bankrupt_park
 
@@ -43,7 +43,7 @@ def api(fresh_db: str) -> Iterator[dict[str, Any]]:
             ("promo", "promotion", None),
         ):
             court = "烈山区人民法院" if role == "court" else None
-            _, key = auth.create_user(conn, name, role, dep, court)
+            _, key = access.create_user(conn, name, role, dep, court)
             keys[role if role != "department" else name] = {"X-API-Key": key}
     with TestClient(create_app(engine=engine)) as client:
         yield {"client": client, "keys": keys, "park": p, "engine": engine}

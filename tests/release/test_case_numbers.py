@@ -12,7 +12,7 @@ from sqlalchemy import Connection, create_engine, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
 
-from parkgis import auth, db
+from parkgis import access, db
 from parkgis.errors import ConflictError, ValidationError
 from parkgis.release import cases
 from parkgis.release.case_numbers import normalise_case_number, parse_case_number, sql_pattern
@@ -133,7 +133,7 @@ def test_api_twice_in_two_spellings_is_409_not_500(fresh_db: str) -> None:
         db.set_actor(conn, "pytest")
         park.zone(conn)
         firm = park.firm(conn, "重复登记企业", status="stopped")
-        key = auth.create_user(conn, "clerk", "court", court=DISTRICT)[1]
+        key = access.create_user(conn, "clerk", "court", court=DISTRICT)[1]
     body = {"debtor_firm_id": firm, "procedure": "liquidation", "applied_on": "2024-01-01"}
     headers = {"X-API-Key": key}
     with TestClient(create_app(engine=engine)) as client:

@@ -10,7 +10,7 @@ from sqlalchemy import create_engine
 from sqlalchemy.pool import NullPool
 
 from api.app import create_app
-from parkgis import auth, db
+from parkgis import access, db
 from tests.repairs.test_plan import _park
 
 
@@ -19,8 +19,8 @@ def test_repair_routes(fresh_db: str) -> None:
     with engine.begin() as conn:
         db.set_actor(conn, "pytest")
         _park(conn)
-        _, key = auth.create_user(conn, "infra", "infrastructure")
-        _, promo = auth.create_user(conn, "promo", "promotion")
+        _, key = access.create_user(conn, "infra", "infrastructure")
+        _, promo = access.create_user(conn, "promo", "promotion")
     client = TestClient(create_app(engine=engine))
     h = {"X-API-Key": key}
     assert client.get("/network/check").status_code == 401
@@ -49,6 +49,6 @@ def test_repair_routes(fresh_db: str) -> None:
     g = client.get(f"/repairs/plans/{plan['id']}", params={"format": "geojson"}, headers=h)
     assert len(g.json()["features"]) == len(plan["items"])
     assert client.get("/repairs/plans/999999", headers=h).status_code == 404
-    access = client.get("/roads/access", headers={"X-API-Key": promo}).json()
-    assert [p["plot_no"] for p in access] == ["P2"]
+    reached = client.get("/roads/access", headers={"X-API-Key": promo}).json()
+    assert [p["plot_no"] for p in reached] == ["P2"]
     engine.dispose()

@@ -40,9 +40,10 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.pool import NullPool
 
 from api.app import create_app
-from parkgis import auth, db
-from parkgis.catalogue import ALL_ROLES, get_layer, load_catalogue
+from parkgis import access, db
+from parkgis.catalogue import get_layer, load_catalogue
 from tests.conftest import _create_from_template, _drop
+from tests.roles import ROLES
 from tests.serving.test_visibility import tile_of
 
 
@@ -222,7 +223,7 @@ def planted(demo_template: str) -> Iterator[Park]:
         ids["plan"] = _first_int(response.json(), "plan_id", "id")
     ids["department"] = dept
     yield Park(engine=engine, keys=keys, ids=ids)
-    auth._cache.clear()
+    access.users._cache.clear()
     engine.dispose()
     _drop(name)
 
@@ -241,14 +242,14 @@ def role_keys(conn: Any, department: str) -> dict[str, str]:
         text("SELECT court FROM bankruptcy_case GROUP BY court ORDER BY count(*) DESC, court")
     ).scalar()
     return {
-        role: auth.create_user(
+        role: access.create_user(
             conn,
             f"matrix-{role}",
             role,
             department if role == "department" else None,
             court=court if role == "court" else None,
         )[1]
-        for role in ALL_ROLES
+        for role in ROLES
         if role != "public"
     }
 
@@ -460,7 +461,7 @@ def leaks(role: str, url: str, body: str, sentinels: tuple[Sentinel, ...] = SENT
     return found
 
 
-@pytest.mark.parametrize("role", ALL_ROLES)
+@pytest.mark.parametrize("role", ROLES)
 def test_no_restricted_value_reaches_a_role_that_may_not_see_it(planted: Park, role: str) -> None:
     app = create_app(engine=planted.engine)
     with TestClient(app) as client:

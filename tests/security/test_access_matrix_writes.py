@@ -38,10 +38,11 @@ from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.pool import NullPool
 
 from api.app import create_app
-from parkgis import auth, db
-from parkgis.catalogue import ALL_ROLES, get_layer
+from parkgis import access, db
+from parkgis.catalogue import get_layer
 from tests.conftest import _create_from_template, _drop
 from tests.ingest import files
+from tests.roles import ROLES
 from tests.security.test_access_matrix import (
     SENTINELS,
     Sentinel,
@@ -99,14 +100,14 @@ README_ROLES = {
     "repairs": frozenset({"infrastructure", "admin"}),
     "enquiries": frozenset({"promotion", "land_bureau", "admin"}),
     "screening": frozenset({"land_bureau", "admin"}),
-    "everyone": frozenset(ALL_ROLES),
+    "everyone": frozenset(ROLES),
     "case_readers": frozenset({"land_bureau", "court", "department", "admin"}),
 }
 
 
 def editors(layer: str) -> frozenset[str]:
     """Roles that may edit ``layer``'s features (catalogue ``edit_roles``; admin if any)."""
-    return frozenset(r for r in ALL_ROLES if get_layer(layer).can_edit(r))
+    return frozenset(r for r in ROLES if get_layer(layer).can_edit(r))
 
 
 @dataclass(frozen=True)
@@ -284,7 +285,7 @@ CASES = [
         else [],
     )
     for call in CALLS
-    for role in ALL_ROLES
+    for role in ROLES
 ]
 
 
@@ -470,7 +471,7 @@ def write_park(demo_template: str) -> Iterator[WritePark]:
     shared = db.make_engine(db.database_url(database=shared_name), pool_size=2)
     copies = Copies(name)
     yield WritePark(copies, shared, keys, ids, _uploads(ids))
-    auth._cache.clear()
+    access.users._cache.clear()
     shared.dispose()
     copies.close()
     _drop(shared_name)

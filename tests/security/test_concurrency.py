@@ -25,8 +25,8 @@ import uvicorn
 from sqlalchemy import Engine, create_engine, text
 
 from api.app import create_app
-from parkgis import auth, db
-from parkgis.auth import User
+from parkgis import access, db
+from parkgis.access import User
 from parkgis.errors import StaleVersionError
 from parkgis.release.cases import advance_case
 from parkgis.release.tasks import get_task, update_task
@@ -55,7 +55,7 @@ def server(fresh_db: str) -> Iterator[dict[str, Any]]:
         parcel = park.parcel(conn, "LS-50", 1000, 0, 100, name="")
         keys = {}
         for name, role in (("lb", "land_bureau"), ("root", "admin")):
-            keys[role] = {"X-API-Key": auth.create_user(conn, name, role)[1]}
+            keys[role] = {"X-API-Key": access.create_user(conn, name, role)[1]}
     setup.dispose()
     engine = db.make_engine(fresh_db, pool_size=30, max_overflow=20, pool_timeout=120)
     with socket.socket() as s:

@@ -11,7 +11,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
 from api.app import create_app
-from parkgis import auth, db
+from parkgis import access, db
 from parkgis.catalogue import get_layer
 from tests import park
 from tests.test_cli import run
@@ -25,7 +25,7 @@ def api(fresh_db: str) -> Iterator[dict[str, Any]]:
         db.set_actor(conn, "setup")
         parcel = park.parcel(conn, "LS-01", 0, 0, 100, list_price_yuan_per_mu=100000)
         for name, role in (("lb", "land_bureau"), ("promo", "promotion")):
-            _, key = auth.create_user(conn, name, role)
+            _, key = access.create_user(conn, name, role)
             keys[role] = {"X-API-Key": key}
     with TestClient(create_app(engine=engine), raise_server_exceptions=False) as client:
         yield {"client": client, "keys": keys, "parcel": parcel, "engine": engine}
@@ -161,7 +161,7 @@ def test_cli_edit_checks_the_version(fresh_db: str) -> None:
 
 def test_layers_without_edit_roles_are_read_only(api: dict[str, Any], fresh_db: str) -> None:
     with api["engine"].begin() as conn:
-        _, key = auth.create_user(conn, "root", "admin")
+        _, key = access.create_user(conn, "root", "admin")
     r = api["client"].patch(
         "/collections/joint_tasks/items/1",
         json={"evidence": "x"},

@@ -23,7 +23,7 @@ from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.pool import NullPool
 
 from api.app import create_app
-from parkgis import auth, db
+from parkgis import access, db
 from parkgis.config import get_settings
 from parkgis.errors import ValidationError
 from parkgis.ingest import import_file
@@ -65,8 +65,8 @@ def site(template_name: str) -> Iterator[Site]:
         firm = park.firm(conn, FORMULA)
         park.parcel(conn, "H-idle", 150, 200, status="idle", idle_since="2023-01-01",
                     holder_firm_id=firm)  # fmt: skip
-        admin = auth.create_user(conn, "hostile_admin", "admin")[1]
-        clerk = auth.create_user(conn, "hostile_clerk", "land_bureau")[1]
+        admin = access.create_user(conn, "hostile_admin", "admin")[1]
+        clerk = access.create_user(conn, "hostile_clerk", "land_bureau")[1]
     yield Site(engine, admin, clerk)
     engine.dispose()
     _drop(name)

@@ -13,7 +13,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
 from api.app import create_app
-from parkgis import auth, db
+from parkgis import access, db
 from tests import park
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -32,30 +32,30 @@ def _cli(url: str, *args: str) -> subprocess.CompletedProcess[str]:
 def test_keys_are_stored_as_slow_salted_hashes_compared_in_constant_time(fresh_db: str) -> None:
     engine = create_engine(fresh_db, poolclass=NullPool)
     with engine.begin() as conn:
-        _, key = auth.create_user(conn, "hash-check", "promotion")
+        _, key = access.create_user(conn, "hash-check", "promotion")
         stored = conn.execute(text("SELECT key_hash FROM app_user WHERE name = 'hash-check'"))
         key_hash = stored.scalar_one()
     engine.dispose()
     assert key not in key_hash and key[10:] not in key_hash
     salt, _, digest = key_hash.partition("$")
     assert len(bytes.fromhex(salt)) == 16 and len(bytes.fromhex(digest)) == 32
-    assert auth._SCRYPT["n"] >= 2**14  # scrypt work factor (OWASP minimum for N)
-    assert "compare_digest" in inspect.getsource(auth._verify)
+    assert access.users._SCRYPT["n"] >= 2**14  # scrypt work factor (OWASP minimum for N)
+    assert "compare_digest" in inspect.getsource(access.users._verify)
 
 
 def test_a_revoked_key_gets_401_once_the_cache_window_has_passed(fresh_db: str) -> None:
     engine = create_engine(fresh_db, poolclass=NullPool)
     with engine.begin() as conn:
-        _, key = auth.create_user(conn, "to-revoke", "promotion")
+        _, key = access.create_user(conn, "to-revoke", "promotion")
     headers = {"X-API-Key": key}
     try:
         with TestClient(create_app(engine=engine)) as client:
             assert client.get("/enquiries", headers=headers).status_code == 200
             # Revoked by another process (the CLI): this process only learns it from the
-            # database, once its verification cache (auth._CACHE_SECONDS) has expired.
+            # database, once its verification cache (access._CACHE_SECONDS) has expired.
             done = _cli(fresh_db, "users", "revoke", "to-revoke")
             assert done.returncode == 0, done.stderr
-            auth._cache.clear()  # the cache window has passed
+            access.users._cache.clear()  # the cache window has passed
             response = client.get("/enquiries", headers=headers)
             assert response.status_code == 401
             assert response.headers["content-type"].startswith("application/problem+json")
@@ -63,7 +63,7 @@ def test_a_revoked_key_gets_401_once_the_cache_window_has_passed(fresh_db: str) 
             # A key that never existed, or a prefix of a real one, is 401 as well.
             assert client.get("/enquiries", headers={"X-API-Key": key[:12]}).status_code == 401
     finally:
-        auth._cache.clear()
+        access.users._cache.clear()
         engine.dispose()
 
 
@@ -72,8 +72,8 @@ def test_history_names_the_api_user_and_the_cli(fresh_db: str) -> None:
     with engine.begin() as conn:
         db.set_actor(conn, "pytest")
         park.zone(conn)
-        _, key = auth.create_user(conn, "zhaoshang-li", "promotion")
-        auth.create_user(conn, "leaver", "court", court="烈山区人民法院")
+        _, key = access.create_user(conn, "zhaoshang-li", "promotion")
+        access.create_user(conn, "leaver", "court", court="烈山区人民法院")
     headers = {"X-API-Key": key}
     try:
         with TestClient(create_app(engine=engine)) as client:
@@ -95,7 +95,7 @@ def test_history_names_the_api_user_and_the_cli(fresh_db: str) -> None:
                 )
             ).all()
     finally:
-        auth._cache.clear()
+        access.users._cache.clear()
         engine.dispose()
     api_rows = [(t, op) for t, op, actor in rows if actor == "zhaoshang-li"]
     assert api_rows == [("investor_enquiry", "INSERT"), ("investor_enquiry", "UPDATE")]

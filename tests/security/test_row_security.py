@@ -27,7 +27,7 @@ from sqlalchemy.pool import NullPool
 
 from api.app import create_app
 from api.deps import Conn
-from parkgis import auth, db
+from parkgis import access, db
 from parkgis.errors import NotFoundError
 from parkgis.release import cases
 from tests import park
@@ -291,7 +291,7 @@ def test_the_service_layer_agrees_without_its_own_checks(
 
 
 def test_history_and_keys_are_walled_too(conn: Connection, two_courts: dict[str, Any]) -> None:
-    auth.create_user(conn, "rls-court", "court", court=COURT_A)
+    access.create_user(conn, "rls-court", "court", court=COURT_A)
     act(conn, "court", court=COURT_A)
     tables = visible(conn, "history", "table_name")
     assert tables and not tables & set(PROTECTED) and "app_user" not in tables
@@ -406,10 +406,10 @@ def demo(demo_template: str) -> Iterator[Demo]:
             ).scalars()
         }
         keys = {
-            "court_a": auth.create_user(conn, "rls-court-a", "court", court=COURT_A)[1],
-            "court_b": auth.create_user(conn, "rls-court-b", "court", court=COURT_B)[1],
-            "dept": auth.create_user(conn, "rls-dept", "department", dept)[1],
-            "admin": auth.create_user(conn, "rls-admin", "admin")[1],
+            "court_a": access.create_user(conn, "rls-court-a", "court", court=COURT_A)[1],
+            "court_b": access.create_user(conn, "rls-court-b", "court", court=COURT_B)[1],
+            "dept": access.create_user(conn, "rls-dept", "department", dept)[1],
+            "admin": access.create_user(conn, "rls-admin", "admin")[1],
         }
     app = create_app(engine=engine)
     with TestClient(app) as client:
@@ -424,7 +424,7 @@ def demo(demo_template: str) -> Iterator[Demo]:
             case_out,
             holders_out,
         )
-    auth._cache.clear()
+    access.users._cache.clear()
     engine.dispose()
     _drop(name)
 

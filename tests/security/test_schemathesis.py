@@ -28,7 +28,7 @@ from sqlalchemy import create_engine
 from sqlalchemy.pool import NullPool
 
 from api.app import create_app
-from parkgis import auth, db
+from parkgis import access, db
 from tests.conftest import _create_from_template, _drop
 from tests.serving.conftest import build_small_park
 
@@ -62,7 +62,7 @@ def target(template_name: str) -> Iterator[Target]:
     with engine.begin() as conn:
         db.set_actor(conn, "pytest")
         build_small_park(conn)
-        key = auth.create_user(conn, "schemathesis_admin", "admin")[1]
+        key = access.create_user(conn, "schemathesis_admin", "admin")[1]
     app = create_app(engine=engine)
     yield Target(schemathesis.openapi.from_asgi("/openapi.json", app), key)
     engine.dispose()

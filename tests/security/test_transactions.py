@@ -26,7 +26,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
 from api.app import create_app
-from parkgis import auth, db
+from parkgis import access, db
 from tests import park
 from tests.conftest import _create_from_template, _drop
 from tests.release.helpers import bankrupt_park
@@ -143,7 +143,7 @@ def api(fresh_db: str) -> Iterator[dict[str, Any]]:
         db.set_actor(conn, "setup")
         p = bankrupt_park(conn)
         keys = {
-            role: {"X-API-Key": auth.create_user(conn, name, role, court=court)[1]}
+            role: {"X-API-Key": access.create_user(conn, name, role, court=court)[1]}
             for name, role, court in (
                 ("court1", "court", "烈山区人民法院"),
                 ("root", "admin", None),
@@ -263,7 +263,7 @@ def test_repair_plan_failing_after_writing_leaves_no_plan(demo_copy: str, tmp_pa
         _fault(conn, "repair_plan_item", "INSERT")
     key_engine = create_engine(demo_copy, poolclass=NullPool)
     with key_engine.begin() as conn:
-        key = auth.create_user(conn, "pipes", "infrastructure")[1]
+        key = access.create_user(conn, "pipes", "infrastructure")[1]
     with engine.connect() as conn:
         before = _state(conn)
     with TestClient(create_app(engine=engine), raise_server_exceptions=False) as client:

@@ -27,7 +27,7 @@ from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.pool import NullPool
 
 from api.app import create_app
-from parkgis import auth, db
+from parkgis import access, db
 from parkgis.ingest import import_file
 from parkgis.ingest.limits import limits
 from tests import park
@@ -156,7 +156,7 @@ def clerk_site(fresh_db: str) -> Iterator[tuple[Engine, str]]:
     with engine.begin() as conn:
         db.set_actor(conn, "setup")
         park.parcel(conn, "Z-1", 0, 0)
-        _, key = auth.create_user(conn, "zip_clerk", "land_bureau")
+        _, key = access.create_user(conn, "zip_clerk", "land_bureau")
     yield engine, key
     engine.dispose()
 

@@ -20,10 +20,10 @@ from sqlalchemy import Connection, Engine, create_engine
 from sqlalchemy.pool import NullPool
 
 from api.app import create_app
-from parkgis import auth, db
-from parkgis.catalogue import ALL_ROLES
+from parkgis import access, db
 from tests import park
 from tests.conftest import _create_from_template, _drop
+from tests.roles import ROLES
 
 
 def polygon(x: float, y: float, size: float) -> str:
@@ -190,11 +190,11 @@ def served(template_name: str) -> Iterator[Served]:
     with engine.begin() as conn:
         db.set_actor(conn, "pytest")
         ids = build_small_park(conn)
-        for role in ALL_ROLES:
+        for role in ROLES:
             if role != "public":
                 dept = "natural_res" if role == "department" else None
                 court = "烈山区人民法院" if role == "court" else None
-                keys[role] = auth.create_user(conn, f"user_{role}", role, dept, court)[1]
+                keys[role] = access.create_user(conn, f"user_{role}", role, dept, court)[1]
     yield Served(url, engine, ids, keys)
     engine.dispose()
     _drop(name)

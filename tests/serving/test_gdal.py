@@ -16,7 +16,7 @@ import uvicorn
 from sqlalchemy import text
 
 from api.app import create_app
-from parkgis.auth import ANONYMOUS
+from parkgis.access import ANONYMOUS
 from parkgis.serving.layers import collections_for, relation, row_filter_sql
 from tests.serving.conftest import Served
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import mapbox_vector_tile
 from sqlalchemy import Connection, text
 
-from parkgis.auth import ANONYMOUS, User
+from parkgis.access import ANONYMOUS, User
 from parkgis.serving import tiles
 from tests.serving.conftest import Served, build_small_park
 from tests.serving.test_visibility import park_tile

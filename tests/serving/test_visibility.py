@@ -12,7 +12,8 @@ import mapbox_vector_tile
 import pytest
 from sqlalchemy import text
 
-from parkgis.catalogue import ALL_ROLES, load_catalogue
+from parkgis.catalogue import load_catalogue
+from tests.roles import ROLES
 from tests.serving.conftest import Served
 
 GEO_LAYERS = [lyr.id for lyr in load_catalogue().values() if lyr.has_geometry]
@@ -48,7 +49,7 @@ def park_tile(served: Served, z: int = 15) -> tuple[int, int, int]:
     return tile_of(lon, lat, z)
 
 
-@pytest.mark.parametrize("role", ALL_ROLES)
+@pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("layer_id", GEO_LAYERS)
 def test_role_sees_exactly_the_catalogue_fields(served: Served, role: str, layer_id: str) -> None:
     layer = load_catalogue()[layer_id]

@@ -1,9 +1,12 @@
-"""Users, roles and API keys.
+"""Users and their API keys.
 
 A key is shown once when issued and stored only as a salted scrypt hash; its first
 characters (the prefix) find the row, then the hash is compared in constant time.
-Verified keys are remembered in-process for a short time so that each request does
-not pay the slow hash (revocation takes effect within ``_CACHE_SECONDS``).
+Every key that is not in the in-process cache costs exactly one scrypt, whether a row
+matches its prefix or not (no match: against a dummy hash), so neither the time nor the
+CPU spent tells a prefix that exists from one that does not. Verified keys are
+remembered in-process for a short time so that each request does not pay the slow hash
+(revocation takes effect within ``_CACHE_SECONDS``).
 """
 
 from __future__ import annotations
@@ -16,15 +19,19 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, text
 
-from parkgis.catalogue import ALL_ROLES
+from parkgis.access.roles import PUBLIC, get_role, load_roles
 from parkgis.errors import AuthenticationError, ConflictError, NotFoundError, ValidationError
 
-#: The roles of the layer catalogue (one list; the role table mirrors it).
-ROLES = ALL_ROLES
 _PREFIX_LEN = 10
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1, "dklen": 32}
 _CACHE_SECONDS = 30.0
 _cache: dict[str, tuple[float, User]] = {}
+#: Verified against when no row matches a key's prefix: a salt and a digest no key hashes
+#: to (random when written), so the work is the same as for a real row.
+_DUMMY_HASH = (
+    "5f0a2c9e41d7b3861e4fa0c2d9b7e613"
+    "$8d3e0b6f2a9c4d71e5b0a3f69c2e1d4b7a8f0c3e6d9b2a5f8e1c4b7a0d3f6e92"
+)
 
 
 @dataclass(frozen=True)
@@ -44,14 +51,14 @@ class User:
     def scope(self) -> str:
         """What the user's rows depend on: the role, and the court or department that narrow
         it (cache keys of tiles, counts and extents must not mix two courts)."""
-        if self.role == "court":
-            return f"court:{self.court or ''}"
-        if self.role == "department":
-            return f"department:{self.department_code or ''}"
+        if self.court:
+            return f"{self.role}:{self.court}"
+        if self.department_code:
+            return f"{self.role}:{self.department_code}"
         return self.role
 
 
-ANONYMOUS = User(name="anonymous", role="public")
+ANONYMOUS = User(name="anonymous", role=PUBLIC)
 
 
 def hash_key(key: str, salt: bytes | None = None) -> str:
@@ -62,6 +69,7 @@ def hash_key(key: str, salt: bytes | None = None) -> str:
 
 
 def _verify(key: str, stored: str) -> bool:
+    """Whether ``key`` hashes to ``stored``: one scrypt, compared in constant time."""
     salt_hex, _, digest_hex = stored.partition("$")
     candidate = hashlib.scrypt(key.encode(), salt=bytes.fromhex(salt_hex), **_SCRYPT)
     return hmac.compare_digest(candidate.hex(), digest_hex)
@@ -94,41 +102,10 @@ def create_user(
     A court user belongs to one court (``court``, as written in ``bankruptcy_case.court``)
     and sees only that court's cases; other roles have no court.
     """
-    if role not in ROLES:
-        raise ValidationError(
-            message=f"未知角色 {role!r}，可选：{', '.join(ROLES)}",
-            message_en=f"unknown role {role!r}; expected one of {', '.join(ROLES)}",
-            field="role",
-            expected=list(ROLES),
-            found=role,
-        )
-    if role == "department" and not department_code:
-        raise ValidationError(
-            message="部门角色必须指定部门代码",
-            message_en="role 'department' needs a department code",
-            field="department_code",
-            expected="a code of the department table",
-            found=None,
-        )
+    _check_scope(conn, role, department_code, court)
     if department_code:
         _check_department(conn, department_code)
     court = court.strip() if court else None
-    if role == "court" and not court:
-        raise ValidationError(
-            message="法院角色必须指定所属法院（--court，如 烈山区人民法院）",
-            message_en="role 'court' needs the user's court (--court, e.g. 烈山区人民法院)",
-            field="court",
-            expected="the court as written in the cases, e.g. 烈山区人民法院",
-            found=None,
-        )
-    if role != "court" and court:
-        raise ValidationError(
-            message=f"只有法院角色可以指定法院，角色 {role} 不能",
-            message_en=f"only role 'court' has a court; role {role!r} does not",
-            field="court",
-            expected=None,
-            found=court,
-        )
     exists = conn.execute(text("SELECT 1 FROM app_user WHERE name = :n"), {"n": name}).scalar()
     if exists:
         raise ConflictError(
@@ -153,6 +130,47 @@ def create_user(
         },
     )
     return User(name=name, role=role, department_code=department_code, court=court), key
+
+
+def _check_scope(
+    conn: Connection, role: str, department_code: str | None, court: str | None
+) -> None:
+    """Refuse an unknown role, a scoped role without its scope, a court on another role."""
+    caps = get_role(conn, role)  # re-reads the table once for a code it does not know
+    roles = load_roles(conn)
+    if role not in roles:
+        raise ValidationError(
+            message=f"未知角色 {role!r}，可选：{', '.join(roles)}",
+            message_en=f"unknown role {role!r}; expected one of {', '.join(roles)}",
+            field="role",
+            expected=list(roles),
+            found=role,
+        )
+    if caps.department_scoped and not department_code:
+        raise ValidationError(
+            message=f"{caps.label_zh}角色必须指定部门代码（--department）",
+            message_en=f"role {role!r} needs a department code (--department)",
+            field="department_code",
+            expected="a code of the department table",
+            found=None,
+        )
+    court = court.strip() if court else None
+    if caps.court_scoped and not court:
+        raise ValidationError(
+            message=f"{caps.label_zh}角色必须指定所属法院（--court，如 烈山区人民法院）",
+            message_en=f"role {role!r} needs the user's court (--court, e.g. 烈山区人民法院)",
+            field="court",
+            expected="the court as written in the cases, e.g. 烈山区人民法院",
+            found=None,
+        )
+    if not caps.court_scoped and court:
+        raise ValidationError(
+            message=f"只有属于某一法院的角色可以指定法院，{caps.label_zh}角色不能",
+            message_en=f"only a court's roles have a court; role {role!r} does not",
+            field="court",
+            expected=None,
+            found=court,
+        )
 
 
 def revoke_user(conn: Connection, name: str) -> None:
@@ -202,7 +220,9 @@ def authenticate(conn: Connection, key: str) -> User:
         ),
         {"p": key[:_PREFIX_LEN]},
     ).first()
-    if row is None or not _verify(key, row.key_hash):
+    # Exactly one scrypt for every key not cached, whether its prefix matches or not.
+    verified = _verify(key, row.key_hash if row is not None else _DUMMY_HASH)
+    if row is None or not verified:
         raise AuthenticationError(
             message="API 密钥无效或已撤销",
             message_en="invalid or revoked API key",
