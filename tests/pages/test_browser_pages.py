@@ -202,7 +202,8 @@ def marked_park(staff_park: StaffPark) -> dict[str, Any]:
         conn.execute(
             text("UPDATE firm SET name = :a WHERE id IN "
                  "(SELECT debtor_firm_id FROM bankruptcy_case WHERE court = :c)"),
-            {"a": ATTACK, "c": COURT},
+            # A firm name may not appear in a parcel name (the parcel above holds ATTACK).
+            {"a": ATTACK + "有限公司", "c": COURT},
         )  # fmt: skip
         conn.execute(text("UPDATE joint_task SET title = :a"), {"a": ATTACK})
         conn.execute(text("UPDATE bankruptcy_case SET administrator = :a"), {"a": ATTACK})
