@@ -7,7 +7,7 @@ of each number references the new ``court`` list (法院代字), and ``case_parc
 identity ``id`` for the cases layer's feature ids.
 
 Revision ID: 0005
-Revises: 0004
+Revises: 0003
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from alembic import op
 from parkgis.db import run_migration_sql
 
 revision = "0005"
-down_revision = "0004"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 

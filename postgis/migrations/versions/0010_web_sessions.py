@@ -7,7 +7,7 @@ or the user's revocation). The request role parkgis_app has no right on the tabl
 (postgis/sql/70_security.sql); the service reads it as the owner, like app_user.
 
 Revision ID: 0010
-Revises: 0009
+Revises: 0007
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "0010"
-down_revision = "0009"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
