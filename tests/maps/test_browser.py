@@ -13,6 +13,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -43,11 +44,11 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture
-def server(map_park: MapPark) -> Iterator[str]:
-    """A real uvicorn server on a free loopback port, basemap none."""
+@contextmanager
+def live_server(database_url: str, pool_size: int = 10) -> Iterator[str]:
+    """A real uvicorn server over ``database_url`` on a free loopback port, basemap none."""
     vendor()
-    engine = create_engine(map_park.url, pool_size=10)  # pooled, as in production
+    engine = create_engine(database_url, pool_size=pool_size)  # pooled, as in production
     app = create_app(settings=map_settings(), engine=engine)
     port = _free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", ws="none")
@@ -58,10 +59,19 @@ def server(map_park: MapPark) -> Iterator[str]:
     while not srv.started:
         assert time.monotonic() < deadline, "uvicorn did not start"
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(10)
-    engine.dispose()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        srv.should_exit = True
+        thread.join(10)
+        engine.dispose()
+
+
+@pytest.fixture
+def server(map_park: MapPark) -> Iterator[str]:
+    """The promotion map's server on the map park."""
+    with live_server(map_park.url) as url:
+        yield url
 
 
 class Watch:

@@ -9,22 +9,16 @@ from __future__ import annotations
 
 import re
 import shutil
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 from playwright.sync_api import Page, sync_playwright
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
-from api.app import create_app
-from api.vendor import vendor
 from parkgis import access, db
-from tests.maps.conftest import map_settings
-from tests.maps.test_browser import CHROMIUM_ARGS, Watch, _free_port
+from tests.maps.test_browser import CHROMIUM_ARGS, Watch, live_server
 from tests.pages.conftest import COURT, StaffPark, sign_in_browser
 
 PHONE = {"width": 390, "height": 844}
@@ -44,22 +38,8 @@ FORBIDDEN = re.compile(
 @pytest.fixture(scope="module")
 def server(staff_park: StaffPark) -> Iterator[str]:
     """A real uvicorn server on the staff park, basemap none."""
-    vendor()
-    engine = create_engine(staff_park.url, pool_size=5)
-    app = create_app(settings=map_settings(), engine=engine)
-    port = _free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", ws="none")
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not srv.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(10)
-    engine.dispose()
+    with live_server(staff_park.url, pool_size=5) as url:
+        yield url
 
 
 @pytest.fixture
