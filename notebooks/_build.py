@@ -562,7 +562,9 @@ Each open or shortlisted enquiry is matched; the reasons candidates were rejecte
 (the first match refreshes the site facts, which takes a few seconds).
 """),
     code("""
-active = recent[recent["status"].isin(["open", "shortlist"])]
+# An enquiry whose wanted-by date has passed is refused by matching: update it first.
+wanted = pd.to_datetime(recent["wanted_by"]).dt.date
+active = recent[recent["status"].isin(["open", "shortlist"]) & (wanted >= AS_OF)]
 results, reasons = [], {}
 for code in active["code"]:
     sites = parkgis.match(conn, code, role="land_bureau", as_of=AS_OF)

@@ -86,6 +86,11 @@ def _say(message: str, message_en: str | None) -> None:
         typer.secho(f"  {message_en}", fg="red", err=True)
 
 
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0][:300] if text else type(exc).__name__
+
+
 def _unexpected(exc: Exception) -> int:
     import os
     import traceback
@@ -102,9 +107,20 @@ def _unexpected(exc: Exception) -> int:
     if isinstance(exc, OperationalError):
         _say("无法连接数据库（parkgis db status 查看状态）",
              "the database is unreachable (see parkgis db status)")  # fmt: skip
+    elif isinstance(exc, OSError):
+        where = f"{exc.filename}：" if exc.filename else ""
+        where_en = f"{exc.filename}: " if exc.filename else ""
+        reason = exc.strerror or _first_line(exc)
+        _say(
+            f"文件无法读写：{where}{reason}；命令未完成，数据库未改动",
+            f"a file cannot be read or written: {where_en}{reason}; nothing was changed",
+        )
     else:
-        _say(f"内部错误（{type(exc).__name__}），命令未完成，数据库未改动",
-             f"internal error ({type(exc).__name__}): nothing was changed")  # fmt: skip
+        # The first line of the cause (never the SQL or a traceback), so the clerk can act.
+        cause = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
+        detail = _first_line(cause)
+        _say(f"内部错误（{type(exc).__name__}：{detail}），命令未完成，数据库未改动",
+             f"internal error ({type(exc).__name__}: {detail}): nothing was changed")  # fmt: skip
     if os.environ.get("PARKGIS_DEBUG"):
         traceback.print_exception(exc)
     return 1

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, text
 
+from parkgis.access import ANONYMOUS
 from parkgis.demo import DEMO_TODAY
 from parkgis.matching import match
 from parkgis.matching.engine import ensure_fresh
@@ -51,7 +52,7 @@ def test_every_idle_parcel_has_one_date_everywhere(demo_conn: Connection) -> Non
     assert listed and all(listed[pid] == page[pid] for pid in listed)
     # The public: the dated ones, as a parcel and its date (pipeline and site page).
     public = {r["plot_no"]: r["expected_available_from"]
-              for r in pipeline.pipeline_for(conn, "public", DEMO_TODAY)}  # fmt: skip
+              for r in pipeline.pipeline_for(conn, ANONYMOUS, DEMO_TODAY)}  # fmt: skip
     for pid, day in dated.items():
         seen = site_detail(conn, "parcel", pid, "public", DEMO_TODAY)
         assert set(seen["properties"]) <= set(PUBLIC_FIELDS)

@@ -12,6 +12,7 @@ from datetime import date
 import pytest
 from sqlalchemy import Connection, text
 
+from parkgis.access import ANONYMOUS
 from parkgis.matching import match
 from parkgis.matching.site import site_detail
 from parkgis.release import idle, pipeline
@@ -146,7 +147,7 @@ def test_pipeline_ledger_matching_and_site_page_give_one_date(conn: Connection) 
     listed = {s["label"]: s for s in staff.fits + staff.near_misses}
     for plot, want in WANT.items():
         assert listed[plot]["available_from"] == want, plot
-    public = {r["plot_no"]: r for r in pipeline.pipeline_for(conn, "public", AS_OF)}
+    public = {r["plot_no"]: r for r in pipeline.pipeline_for(conn, ANONYMOUS, AS_OF)}
     assert {p: r["expected_available_from"] for p, r in public.items()} == {
         p: d for p, d in WANT.items() if d is not None
     }

@@ -465,6 +465,20 @@ def write_park(demo_template: str) -> Iterator[WritePark]:
         plant(conn, ALL_SENTINELS)
         keys = role_keys(conn, DEPARTMENT)
         court = conn.execute(text("SELECT court FROM app_user WHERE role = 'court'")).scalar()
+        # The demo's disposal case has auctioned its one estate parcel (its other parcel is
+        # allocated land, outside the estate): give it one more estate parcel to auction.
+        conn.execute(
+            text(
+                "INSERT INTO case_parcel (case_id, parcel_id, note) "
+                "SELECT c.id, p.id, '债务人名下土地' "
+                "FROM bankruptcy_case c CROSS JOIN parcel p JOIN tenure t ON t.code = p.tenure "
+                "WHERE c.stage = 'asset_disposal' AND c.court = :court AND t.in_bankruptcy_estate "
+                "AND NOT EXISTS (SELECT 1 FROM case_parcel x WHERE x.parcel_id = p.id) "
+                "AND NOT EXISTS (SELECT 1 FROM auction a WHERE a.parcel_id = p.id) "
+                "ORDER BY p.id LIMIT 1"
+            ),
+            {"court": court},
+        )
         ids = _ids(conn, court)
     engine.dispose()
     shared_name = _create_from_template(name)
