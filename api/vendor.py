@@ -50,6 +50,14 @@ PACKAGES = (
             "package.json",
         ),  # no LICENSE file: Beerware per package.json
     ),
+    # The interactive API documentation (/docs, /redoc), served offline like the maps.
+    Package(
+        "swagger-ui-dist",
+        "5.17.14",
+        "swagger-ui",
+        ("swagger-ui-bundle.js", "swagger-ui.css", "LICENSE"),
+    ),
+    Package("redoc", "2.5.0", "redoc", ("bundles/redoc.standalone.js", "LICENSE")),
 )
 
 
